@@ -1,0 +1,166 @@
+//! The traits a provider implements, and the requests they receive.
+//!
+//! Values arrive decoded against the schema, and diagnostics are gathered in a
+//! [`Diagnostics`] passed to each call. The gRPC layer (`grpc.rs`) does the
+//! encoding, the type-name dispatch and Terraform's cross-version rules.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use tokio_util::sync::CancellationToken;
+
+use crate::diag::{AttributePath, Diagnostics};
+use crate::schema::Schema;
+use crate::value::Value;
+
+/// What Terraform told us it supports.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ClientCapabilities {
+    pub deferral_allowed: bool,
+    pub write_only_attributes_allowed: bool,
+}
+
+/// Carried into every call: cancelled when Terraform sends `StopProvider`.
+#[derive(Clone, Debug, Default)]
+pub struct Context {
+    pub cancel: CancellationToken,
+}
+
+impl Context {
+    pub fn is_cancelled(&self) -> bool {
+        self.cancel.is_cancelled()
+    }
+}
+
+pub struct ConfigureRequest {
+    pub terraform_version: String,
+    pub config: Value,
+    pub client: ClientCapabilities,
+}
+
+pub struct ValidateRequest {
+    pub config: Value,
+    pub client: ClientCapabilities,
+}
+
+pub struct PlanRequest {
+    /// Null when creating.
+    pub prior_state: Value,
+    /// Terraform's proposal: config merged with prior state for computed attributes.
+    pub proposed_new_state: Value,
+    /// Null when destroying.
+    pub config: Value,
+    pub prior_private: Vec<u8>,
+    pub client: ClientCapabilities,
+}
+
+#[derive(Default)]
+pub struct PlanResponse {
+    pub planned_state: Value,
+    pub requires_replace: Vec<AttributePath>,
+    pub planned_private: Vec<u8>,
+}
+
+pub struct ApplyRequest {
+    /// Null when creating.
+    pub prior_state: Value,
+    /// Null when destroying.
+    pub planned_state: Value,
+    pub config: Value,
+    pub planned_private: Vec<u8>,
+}
+
+#[derive(Default)]
+pub struct ApplyResponse {
+    /// Null after a destroy. On a failed create, whatever exists, so that
+    /// Terraform tracks it instead of leaving it orphaned.
+    pub new_state: Value,
+    pub private: Vec<u8>,
+}
+
+pub struct ReadRequest {
+    pub current_state: Value,
+    pub private: Vec<u8>,
+    pub client: ClientCapabilities,
+}
+
+#[derive(Default)]
+pub struct ReadResponse {
+    /// Null when the object is gone: Terraform drops it from state.
+    pub new_state: Value,
+    pub private: Vec<u8>,
+}
+
+pub struct ImportedResource {
+    pub state: Value,
+    pub private: Vec<u8>,
+}
+
+/// A provider: its configuration schema, and the resources and data sources it offers.
+#[async_trait]
+pub trait Provider: Send + Sync + 'static {
+    /// The provider's type name, the prefix of its resource names.
+    fn type_name(&self) -> &'static str;
+    fn schema(&self) -> Schema;
+    /// Checks the configuration without using any API (it may hold unknowns).
+    fn validate_config(&self, _config: &Value, _diags: &mut Diagnostics) {}
+    async fn configure(&self, ctx: &Context, req: ConfigureRequest, diags: &mut Diagnostics);
+    fn resources(&self) -> Vec<Arc<dyn Resource>>;
+    fn data_sources(&self) -> Vec<Arc<dyn DataSource>>;
+}
+
+/// A managed resource type.
+#[async_trait]
+pub trait Resource: Send + Sync + 'static {
+    /// The full type name, such as `example_thing`.
+    fn type_name(&self) -> &'static str;
+    fn schema(&self) -> Schema;
+    async fn validate(&self, _ctx: &Context, _req: ValidateRequest, _diags: &mut Diagnostics) {}
+    async fn plan(&self, ctx: &Context, req: PlanRequest, diags: &mut Diagnostics) -> PlanResponse;
+    async fn apply(
+        &self,
+        ctx: &Context,
+        req: ApplyRequest,
+        diags: &mut Diagnostics,
+    ) -> ApplyResponse;
+    async fn read(&self, ctx: &Context, req: ReadRequest, diags: &mut Diagnostics) -> ReadResponse;
+    async fn import(
+        &self,
+        _ctx: &Context,
+        _id: &str,
+        diags: &mut Diagnostics,
+    ) -> Vec<ImportedResource> {
+        diags.error(
+            "Import not supported",
+            format!("{} cannot be imported.", self.type_name()),
+        );
+        Vec::new()
+    }
+    /// Upgrades state stored at an older schema version. The default handles
+    /// the current version only (Terraform calls this on every run).
+    fn upgrade_state(
+        &self,
+        version: i64,
+        _raw_json: &[u8],
+        diags: &mut Diagnostics,
+    ) -> Option<Value> {
+        diags.error(
+            "Unsupported state version",
+            format!(
+                "The state of this {} was written at schema version {version}, which this provider version cannot read. Upgrade the provider.",
+                self.type_name()
+            ),
+        );
+        None
+    }
+}
+
+/// A data source type.
+#[async_trait]
+pub trait DataSource: Send + Sync + 'static {
+    fn type_name(&self) -> &'static str;
+    fn schema(&self) -> Schema;
+    async fn validate(&self, _ctx: &Context, _config: &Value, _diags: &mut Diagnostics) {}
+    /// Returns the wholly known state.
+    async fn read(&self, ctx: &Context, config: Value, diags: &mut Diagnostics) -> Value;
+}

@@ -1,0 +1,11 @@
+//! The ConductorOne Terraform provider: user-facing schema and behaviour.
+//!
+//! Layers: `tfplugin` (workspace crate) holds the generic plugin machinery;
+//! this crate holds the provider itself (`provider`) and, as they arrive, the
+//! API clients and the resources and data sources, one file each.
+
+pub mod provider;
+pub mod secret;
+
+/// The source address every example and test uses.
+pub const PROVIDER_ADDRESS: &str = "registry.terraform.io/seed/conductorone";

@@ -1,0 +1,509 @@
+//! The `conductorone` provider: its configuration, validated during
+//! `terraform validate` without any network, and resolved at configure time
+//! into credentials that are checked only when an operation needs them.
+
+use std::sync::{Arc, RwLock};
+
+use async_trait::async_trait;
+use schemars::JsonSchema;
+use serde::Deserialize;
+use tfplugin::diag::{AttributePath, Diagnostic, Diagnostics};
+use tfplugin::framework::{ConfigureRequest, Context, DataSource, Provider, Resource};
+use tfplugin::schema::Schema;
+use tfplugin::validate;
+use tfplugin::value::Value;
+
+use crate::secret::Secret;
+
+/// Segment's Public API in the US region.
+pub const DEFAULT_SEGMENT_API_URL: &str = "https://api.segmentapis.com";
+
+/// The ConductorOne provider registers Segment connectors in ConductorOne and
+/// reads Segment's user groups and roles.
+///
+/// Every attribute may instead come from an environment variable; the
+/// attribute wins when both are set. `CONDUCTORONE_ACCESS_TOKEN` (environment
+/// only) overrides the client credentials. Credentials are checked only when an
+/// operation needs them, so `terraform validate` works without any.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "ConductorOneProvider")]
+pub struct ProviderModel {
+    /// The ConductorOne API address, such as `https://acme.conductor.one`.
+    /// Defaults to the tenant named in `client_id`. Environment variable:
+    /// `CONDUCTORONE_SERVER_URL`.
+    pub server_url: Option<String>,
+    /// The client ID of a ConductorOne API key or service principal, such as
+    /// `clever-fox-42195@acme.conductor.one/spc`. Environment variable:
+    /// `CONDUCTORONE_CLIENT_ID`.
+    pub client_id: Option<String>,
+    /// The client secret that goes with `client_id`
+    /// (`secret-token:conductorone.com:v1:...`). Environment variable:
+    /// `CONDUCTORONE_CLIENT_SECRET`.
+    #[schemars(extend("x-tf-sensitive" = true))]
+    pub client_secret: Option<String>,
+    /// The Segment Public API address. Defaults to
+    /// `https://api.segmentapis.com`; EU workspaces use
+    /// `https://eu1.api.segmentapis.com`. Environment variable: `SEGMENT_API_URL`.
+    pub segment_api_url: Option<String>,
+    /// A Segment Public API token with the Workspace Owner access level, used
+    /// by the data sources and as the default token for reads. Environment
+    /// variable: `SEGMENT_ACCESS_TOKEN`.
+    #[schemars(extend("x-tf-sensitive" = true))]
+    pub segment_access_token: Option<String>,
+}
+
+/// How to authenticate to ConductorOne.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ConductorOneAuth {
+    /// `CONDUCTORONE_ACCESS_TOKEN`: a bearer token used as given.
+    AccessToken { server_url: url::Url, token: Secret },
+    /// OAuth2 client credentials exchanged for access tokens.
+    ClientCredentials {
+        server_url: url::Url,
+        client_id: String,
+        client_secret: Secret,
+    },
+}
+
+/// The provider configuration once resolved. Problems with credentials are
+/// kept as diagnostics and reported by the operation that needs them.
+#[derive(Clone, Debug)]
+pub struct Configured {
+    pub terraform_version: String,
+    pub conductorone: Result<ConductorOneAuth, Diagnostic>,
+    pub segment_api_url: Result<url::Url, Diagnostic>,
+    pub segment_access_token: Result<Secret, Diagnostic>,
+}
+
+/// The provider; resources and data sources share its configuration.
+#[derive(Default)]
+pub struct ConductorOneProvider {
+    configured: Arc<RwLock<Option<Arc<Configured>>>>,
+}
+
+impl ConductorOneProvider {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The configuration, once Terraform has configured the provider.
+    pub fn configured(&self) -> Result<Arc<Configured>, Diagnostic> {
+        self.configured
+            .read()
+            .ok()
+            .and_then(|g| g.clone())
+            .ok_or_else(|| {
+                Diagnostic::error(
+                    "Provider not configured",
+                    "Terraform did not configure the provider before using it. This is a bug.",
+                )
+            })
+    }
+}
+
+/// Reads an environment variable, for tests to replace.
+pub type EnvLookup<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+fn process_env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// Where a setting came from, for messages.
+enum Source {
+    Attribute(&'static str),
+    Env(&'static str),
+}
+
+impl Source {
+    fn describe(&self) -> String {
+        match self {
+            Source::Attribute(a) => format!("provider attribute {a}"),
+            Source::Env(e) => format!("environment variable {e}"),
+        }
+    }
+}
+
+/// The attribute if set, else the environment variable. An unknown attribute
+/// (it depends on something not yet created) is an error when used.
+fn setting(
+    config: &Value,
+    attr: &'static str,
+    env_name: &'static str,
+    env: EnvLookup<'_>,
+) -> Result<Option<(String, Source)>, Diagnostic> {
+    match config.attr(attr) {
+        Value::String(s) => Ok(Some((s.clone(), Source::Attribute(attr)))),
+        Value::Unknown => Err(Diagnostic::error(
+            "Provider configuration not yet known",
+            format!("{attr} depends on a value that is known only after apply, so this operation cannot run yet. Set it to a value known at plan time."),
+        )
+        .at(AttributePath::new(attr))),
+        _ => Ok(env(env_name).map(|v| (v, Source::Env(env_name)))),
+    }
+}
+
+fn parse_url(raw: &str, source: &Source, attr: &'static str) -> Result<url::Url, Diagnostic> {
+    let mut diags = Diagnostics::new();
+    let path = AttributePath::new(attr);
+    match validate::service_url(&Value::string(raw), &path, &mut diags) {
+        Some(u) => Ok(u),
+        None => {
+            let detail = diags
+                .iter()
+                .next()
+                .map(|d| d.detail.clone())
+                .unwrap_or_default();
+            let mut d = Diagnostic::error(
+                "Invalid URL",
+                format!("{} is not usable: {detail}", source.describe()),
+            );
+            if let Source::Attribute(_) = source {
+                d = d.at(path);
+            }
+            Err(d)
+        }
+    }
+}
+
+/// The tenant host in a client ID `name@host/use`, as an https URL.
+pub fn server_url_from_client_id(client_id: &str) -> Option<url::Url> {
+    let (_, rest) = client_id.split_once('@')?;
+    let host = rest.split('/').next()?.trim().to_ascii_lowercase();
+    if host.is_empty() || host.contains(['@', ':', ' ']) {
+        return None;
+    }
+    let host = if host.contains('.') {
+        host
+    } else {
+        format!("{host}.conductor.one")
+    };
+    url::Url::parse(&format!("https://{host}")).ok()
+}
+
+fn missing_credentials() -> Diagnostic {
+    Diagnostic::error(
+        "Missing ConductorOne credentials",
+        "Set client_id and client_secret in the provider block, or the environment variables \
+         CONDUCTORONE_CLIENT_ID and CONDUCTORONE_CLIENT_SECRET, or CONDUCTORONE_ACCESS_TOKEN.",
+    )
+}
+
+/// Resolves the ConductorOne credentials from the configuration and environment.
+pub fn resolve_conductorone(
+    config: &Value,
+    env: EnvLookup<'_>,
+) -> Result<ConductorOneAuth, Diagnostic> {
+    let server = setting(config, "server_url", "CONDUCTORONE_SERVER_URL", env)?;
+    let client_id = setting(config, "client_id", "CONDUCTORONE_CLIENT_ID", env)?;
+    let server_url = match (&server, &client_id) {
+        (Some((raw, src)), _) => Some(parse_url(raw, src, "server_url")?),
+        (None, Some((id, src))) => Some(server_url_from_client_id(id).ok_or_else(|| {
+            let mut d = Diagnostic::error(
+                "Invalid client ID",
+                format!(
+                    "The {} is not a ConductorOne client ID of the form name@tenant.conductor.one/use, so the server cannot be derived from it. Check it, or set server_url.",
+                    src.describe()
+                ),
+            );
+            if let Source::Attribute(a) = src {
+                d = d.at(AttributePath::new(a));
+            }
+            d
+        })?),
+        (None, None) => None,
+    };
+    if let Some(token) = env("CONDUCTORONE_ACCESS_TOKEN") {
+        let server_url = server_url.ok_or_else(|| {
+            Diagnostic::error(
+                "Missing ConductorOne server",
+                "CONDUCTORONE_ACCESS_TOKEN is set, but no server is: set server_url (or CONDUCTORONE_SERVER_URL) to your tenant, such as https://acme.conductor.one.",
+            )
+        })?;
+        return Ok(ConductorOneAuth::AccessToken {
+            server_url,
+            token: Secret::new(token),
+        });
+    }
+    let secret = setting(config, "client_secret", "CONDUCTORONE_CLIENT_SECRET", env)?;
+    match (client_id, secret, server_url) {
+        (Some((client_id, _)), Some((secret, _)), Some(server_url)) => {
+            Ok(ConductorOneAuth::ClientCredentials { server_url, client_id, client_secret: Secret::new(secret) })
+        }
+        (None, None, _) => Err(missing_credentials()),
+        (None, Some(_), _) => Err(Diagnostic::error(
+            "Missing ConductorOne client ID",
+            "A client secret is set but no client ID: set client_id in the provider block or CONDUCTORONE_CLIENT_ID.",
+        )
+        .at(AttributePath::new("client_id"))),
+        (Some(_), None, _) => Err(Diagnostic::error(
+            "Missing ConductorOne client secret",
+            "A client ID is set but no client secret: set client_secret in the provider block or CONDUCTORONE_CLIENT_SECRET.",
+        )
+        .at(AttributePath::new("client_secret"))),
+        (Some(_), Some(_), None) => Err(missing_credentials()),
+    }
+}
+
+/// Resolves the whole provider configuration.
+pub fn resolve(terraform_version: &str, config: &Value, env: EnvLookup<'_>) -> Configured {
+    let segment_api_url =
+        setting(config, "segment_api_url", "SEGMENT_API_URL", env).and_then(|s| match s {
+            Some((raw, src)) => parse_url(&raw, &src, "segment_api_url"),
+            None => url::Url::parse(DEFAULT_SEGMENT_API_URL)
+                .map_err(|e| Diagnostic::error("Invalid default Segment URL", e.to_string())),
+        });
+    let segment_access_token = setting(config, "segment_access_token", "SEGMENT_ACCESS_TOKEN", env).and_then(|s| {
+        s.map(|(t, _)| Secret::new(t)).ok_or_else(|| {
+            Diagnostic::error(
+                "Missing Segment access token",
+                "Set segment_access_token in the provider block or the environment variable SEGMENT_ACCESS_TOKEN to a Segment Public API token with the Workspace Owner access level.",
+            )
+        })
+    });
+    Configured {
+        terraform_version: terraform_version.to_string(),
+        conductorone: resolve_conductorone(config, env),
+        segment_api_url,
+        segment_access_token,
+    }
+}
+
+#[async_trait]
+impl Provider for ConductorOneProvider {
+    fn type_name(&self) -> &'static str {
+        "conductorone"
+    }
+
+    fn schema(&self) -> Schema {
+        provider_schema()
+    }
+
+    fn validate_config(&self, config: &Value, diags: &mut Diagnostics) {
+        for attr in ["server_url", "segment_api_url"] {
+            validate::service_url(config.attr(attr), &AttributePath::new(attr), diags);
+        }
+        for attr in ["client_id", "client_secret", "segment_access_token"] {
+            validate::not_empty(config.attr(attr), &AttributePath::new(attr), diags);
+        }
+        if let Value::String(id) = config.attr("client_id") {
+            if config.attr("server_url").is_null() && server_url_from_client_id(id).is_none() {
+                diags.error_at(
+                    AttributePath::new("client_id"),
+                    "Invalid client ID",
+                    "client_id is not of the form name@tenant.conductor.one/use, so the server cannot be derived from it. Check it, or set server_url.",
+                );
+            }
+        }
+    }
+
+    async fn configure(&self, _ctx: &Context, req: ConfigureRequest, _diags: &mut Diagnostics) {
+        let configured = resolve(&req.terraform_version, &req.config, &process_env);
+        tracing::debug!(
+            terraform_version = %configured.terraform_version,
+            conductorone_auth = match &configured.conductorone {
+                Ok(ConductorOneAuth::AccessToken { .. }) => "access token",
+                Ok(ConductorOneAuth::ClientCredentials { .. }) => "client credentials",
+                Err(_) => "none",
+            },
+            "provider configured"
+        );
+        if let Ok(mut g) = self.configured.write() {
+            *g = Some(Arc::new(configured));
+        }
+    }
+
+    fn resources(&self) -> Vec<Arc<dyn Resource>> {
+        Vec::new()
+    }
+
+    fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
+        Vec::new()
+    }
+}
+
+/// The provider's schema, derived from [`ProviderModel`].
+pub fn provider_schema() -> Schema {
+    // The model is fixed at compile time and its unit test derives it, so
+    // this cannot fail in a released binary.
+    Schema::derive::<ProviderModel>().unwrap_or_else(|e| panic!("provider schema: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+    use tfplugin::value::Type;
+
+    fn env_of(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let m: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |k: &str| m.get(k).cloned()
+    }
+
+    fn config(pairs: &[(&str, Value)]) -> Value {
+        let mut v = Value::null_object(&provider_schema().value_type());
+        for (k, x) in pairs {
+            v.set_attr(k, x.clone());
+        }
+        v
+    }
+
+    #[test]
+    fn schema_is_derived_from_the_model() {
+        let s = provider_schema();
+        let names: Vec<&str> = s.attributes.iter().map(|a| a.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "client_id",
+                "client_secret",
+                "segment_access_token",
+                "segment_api_url",
+                "server_url"
+            ]
+        );
+        for a in &s.attributes {
+            assert!(
+                a.optional && !a.required && !a.computed,
+                "{} should be optional",
+                a.name
+            );
+            assert_eq!(a.value_type(), Type::String);
+            assert!(!a.description.is_empty(), "{} needs a description", a.name);
+            assert_eq!(
+                a.sensitive,
+                a.name == "client_secret" || a.name == "segment_access_token",
+                "{}",
+                a.name
+            );
+        }
+        assert!(s.description.contains("ConductorOne provider"));
+    }
+
+    #[test]
+    fn attribute_beats_env_and_client_id_gives_the_host() {
+        let env = env_of(&[
+            ("CONDUCTORONE_CLIENT_ID", "env-id@other.conductor.one/spc"),
+            ("CONDUCTORONE_CLIENT_SECRET", "s3"),
+        ]);
+        let c = config(&[("client_id", Value::string("fox-1@acme.conductor.one/spc"))]);
+        match resolve_conductorone(&c, &env).unwrap() {
+            ConductorOneAuth::ClientCredentials {
+                server_url,
+                client_id,
+                client_secret,
+            } => {
+                assert_eq!(server_url.as_str(), "https://acme.conductor.one/");
+                assert_eq!(client_id, "fox-1@acme.conductor.one/spc");
+                assert_eq!(client_secret.expose(), "s3");
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn access_token_overrides_credentials() {
+        let env = env_of(&[
+            ("CONDUCTORONE_ACCESS_TOKEN", "tok"),
+            ("CONDUCTORONE_SERVER_URL", "http://127.0.0.1:9/"),
+            ("CONDUCTORONE_CLIENT_ID", "a@b.conductor.one/spc"),
+            ("CONDUCTORONE_CLIENT_SECRET", "s"),
+        ]);
+        let got = resolve_conductorone(&config(&[]), &env).unwrap();
+        assert!(
+            matches!(got, ConductorOneAuth::AccessToken { ref token, .. } if token.expose() == "tok")
+        );
+    }
+
+    #[test]
+    fn missing_credentials_name_attributes_and_env_vars() {
+        let none = env_of(&[]);
+        let d = resolve_conductorone(&config(&[]), &none).unwrap_err();
+        assert!(
+            d.detail.contains("client_id") && d.detail.contains("CONDUCTORONE_CLIENT_SECRET"),
+            "{d}"
+        );
+        let d = resolve_conductorone(
+            &config(&[("client_id", Value::string("a@acme.conductor.one/spc"))]),
+            &none,
+        )
+        .unwrap_err();
+        assert_eq!(d.path, Some(AttributePath::new("client_secret")));
+        assert!(d.detail.contains("CONDUCTORONE_CLIENT_SECRET"));
+        let configured = resolve("1.11.4", &config(&[]), &none);
+        let d = configured.segment_access_token.unwrap_err();
+        assert!(
+            d.detail.contains("segment_access_token") && d.detail.contains("SEGMENT_ACCESS_TOKEN")
+        );
+        assert_eq!(
+            configured.segment_api_url.unwrap().as_str(),
+            "https://api.segmentapis.com/"
+        );
+    }
+
+    #[test]
+    fn bad_env_url_is_reported_with_its_variable() {
+        let env = env_of(&[
+            ("SEGMENT_API_URL", "http://segment.example.com"),
+            ("SEGMENT_ACCESS_TOKEN", "t"),
+        ]);
+        let c = resolve("1.11.4", &config(&[]), &env);
+        let d = c.segment_api_url.unwrap_err();
+        assert!(
+            d.detail.contains("environment variable SEGMENT_API_URL"),
+            "{d}"
+        );
+        assert_eq!(c.segment_access_token.unwrap().expose(), "t");
+    }
+
+    #[test]
+    fn unknown_attributes_wait() {
+        let c = config(&[("server_url", Value::Unknown)]);
+        let d = resolve_conductorone(&c, &env_of(&[])).unwrap_err();
+        assert_eq!(d.path, Some(AttributePath::new("server_url")));
+    }
+
+    #[test]
+    fn validate_names_the_attribute() {
+        let p = ConductorOneProvider::new();
+        let mut diags = Diagnostics::new();
+        p.validate_config(
+            &config(&[("server_url", Value::string("true"))]),
+            &mut diags,
+        );
+        let d = diags.iter().next().unwrap();
+        assert_eq!(d.path, Some(AttributePath::new("server_url")));
+        let mut diags = Diagnostics::new();
+        p.validate_config(
+            &config(&[("client_id", Value::string("nonsense"))]),
+            &mut diags,
+        );
+        assert_eq!(
+            diags.iter().next().unwrap().path,
+            Some(AttributePath::new("client_id"))
+        );
+        let mut diags = Diagnostics::new();
+        p.validate_config(&config(&[]), &mut diags);
+        assert!(diags.is_empty());
+    }
+
+    #[test]
+    fn client_id_hosts() {
+        assert_eq!(
+            server_url_from_client_id("x@acme/pcc").unwrap().as_str(),
+            "https://acme.conductor.one/"
+        );
+        assert_eq!(
+            server_url_from_client_id("x@acme.c1eu.ai/spc")
+                .unwrap()
+                .as_str(),
+            "https://acme.c1eu.ai/"
+        );
+        assert!(server_url_from_client_id("nonsense").is_none());
+        assert!(server_url_from_client_id("x@/spc").is_none());
+    }
+}
