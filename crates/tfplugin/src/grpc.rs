@@ -160,7 +160,9 @@ macro_rules! try_diags {
     ($e:expr, $m:ident) => {
         match $e {
             Ok(v) => v,
-            Err(d) => {
+            Err(d) =>
+            {
+                #[allow(clippy::needless_update)]
                 return Ok(Response::new(pb::$m::Response {
                     diagnostics: d.to_proto(),
                     ..Default::default()

@@ -39,10 +39,13 @@ fn parse_level(raw: Option<&str>) -> Option<Level> {
     }
 }
 
-/// Installs the stderr hclog layer as the global subscriber.
-pub fn init(module: &'static str) {
+/// Installs the stderr hclog layer as the global subscriber. Events from the
+/// crates named in `own` (by target prefix) follow the requested level; other
+/// crates (HTTP/2 and TLS internals) log warnings and errors only.
+pub fn init(module: &'static str, own: &'static [&'static str]) {
     let layer = HclogLayer {
         module,
+        own,
         max: level_from_env(),
     };
     let subscriber = tracing_subscriber::registry().with(layer);
@@ -52,17 +55,27 @@ pub fn init(module: &'static str) {
 
 struct HclogLayer {
     module: &'static str,
+    own: &'static [&'static str],
     max: Option<Level>,
+}
+
+impl HclogLayer {
+    fn allows(&self, meta: &tracing::Metadata<'_>) -> bool {
+        let Some(max) = self.max else { return false };
+        let level = *meta.level();
+        let target = meta.target();
+        let own = target.starts_with("tfplugin") || self.own.iter().any(|p| target.starts_with(p));
+        level <= if own { max } else { max.min(Level::WARN) }
+    }
 }
 
 impl<S: Subscriber> Layer<S> for HclogLayer {
     fn enabled(&self, meta: &tracing::Metadata<'_>, _ctx: Context<'_, S>) -> bool {
-        self.max.is_some_and(|max| *meta.level() <= max)
+        self.allows(meta)
     }
 
     fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
-        let Some(max) = self.max else { return };
-        if *event.metadata().level() > max {
+        if !self.allows(event.metadata()) {
             return;
         }
         let mut fields = serde_json::Map::new();

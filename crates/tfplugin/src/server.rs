@@ -42,6 +42,8 @@ pub struct ServeOptions {
     pub binary_name: &'static str,
     /// The version, for `--version`.
     pub version: &'static str,
+    /// Crate names (tracing target prefixes) whose debug and trace logs to show.
+    pub log_targets: &'static [&'static str],
 }
 
 /// Runs the provider process: parses the command line, then serves until
@@ -73,7 +75,7 @@ pub fn serve<P: Provider>(opts: &ServeOptions, provider: impl FnOnce() -> P) -> 
         eprintln!("{}", usage(opts));
         return ExitCode::FAILURE;
     }
-    crate::logging::init("provider");
+    crate::logging::init("provider", opts.log_targets);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

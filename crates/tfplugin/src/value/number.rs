@@ -20,7 +20,7 @@ impl Number {
         if !f.is_finite() {
             return None;
         }
-        if f.fract() == 0.0 && f >= -9.223_372_036_854_776e18 && f < 9.223_372_036_854_776e18 {
+        if f.fract() == 0.0 && (-9.223_372_036_854_776e18..9.223_372_036_854_776e18).contains(&f) {
             // The range check makes the cast exact.
             #[allow(clippy::cast_possible_truncation)]
             return Some(Number::Int(f as i64));
