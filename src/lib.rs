@@ -4,8 +4,10 @@
 //! this crate holds the provider itself (`provider`) and, as they arrive, the
 //! API clients and the resources and data sources, one file each.
 
+pub mod data_sources;
 pub mod provider;
 pub mod secret;
+pub mod segment;
 
 /// The source address every example and test uses.
 pub const PROVIDER_ADDRESS: &str = "registry.terraform.io/seed/conductorone";

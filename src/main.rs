@@ -12,6 +12,7 @@ fn main() -> ExitCode {
         address: terraform_provider_conductorone::PROVIDER_ADDRESS,
         binary_name: "terraform-provider-conductorone",
         version: env!("CARGO_PKG_VERSION"),
+        log_targets: &["terraform_provider_conductorone"],
     };
     serve(&opts, ConductorOneProvider::new)
 }

@@ -2,7 +2,7 @@
 //! `terraform validate` without any network, and resolved at configure time
 //! into credentials that are checked only when an operation needs them.
 
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
 use async_trait::async_trait;
 use schemars::JsonSchema;
@@ -76,10 +76,47 @@ pub struct Configured {
     pub segment_access_token: Result<Secret, Diagnostic>,
 }
 
-/// The provider; resources and data sources share its configuration.
+/// What the provider's resources and data sources share: the configuration
+/// and one HTTP client (connection pool) for the whole process.
+#[derive(Default)]
+pub struct Shared {
+    configured: RwLock<Option<Arc<Configured>>>,
+    http: OnceLock<reqwest::Client>,
+}
+
+impl Shared {
+    /// The configuration, once Terraform has configured the provider.
+    pub fn configured(&self) -> Result<Arc<Configured>, Diagnostic> {
+        self.configured.read().ok().and_then(|g| g.clone()).ok_or_else(|| {
+            Diagnostic::error(
+                "Provider not configured",
+                "Terraform did not configure the provider before using it. This is a bug in the provider.",
+            )
+        })
+    }
+
+    /// The process's HTTP client, built on first use (not at start-up, which
+    /// Terraform pays three times per command).
+    pub fn http(&self) -> Result<reqwest::Client, Diagnostic> {
+        if let Some(c) = self.http.get() {
+            return Ok(c.clone());
+        }
+        let client = reqwest::Client::builder()
+            .user_agent(concat!(
+                "terraform-provider-conductorone/",
+                env!("CARGO_PKG_VERSION")
+            ))
+            .connect_timeout(std::time::Duration::from_secs(15))
+            .build()
+            .map_err(|e| Diagnostic::error("Cannot create an HTTP client", e.to_string()))?;
+        Ok(self.http.get_or_init(|| client).clone())
+    }
+}
+
+/// The provider.
 #[derive(Default)]
 pub struct ConductorOneProvider {
-    configured: Arc<RwLock<Option<Arc<Configured>>>>,
+    shared: Arc<Shared>,
 }
 
 impl ConductorOneProvider {
@@ -87,18 +124,8 @@ impl ConductorOneProvider {
         Self::default()
     }
 
-    /// The configuration, once Terraform has configured the provider.
-    pub fn configured(&self) -> Result<Arc<Configured>, Diagnostic> {
-        self.configured
-            .read()
-            .ok()
-            .and_then(|g| g.clone())
-            .ok_or_else(|| {
-                Diagnostic::error(
-                    "Provider not configured",
-                    "Terraform did not configure the provider before using it. This is a bug.",
-                )
-            })
+    pub fn shared(&self) -> Arc<Shared> {
+        self.shared.clone()
     }
 }
 
@@ -308,7 +335,7 @@ impl Provider for ConductorOneProvider {
             },
             "provider configured"
         );
-        if let Ok(mut g) = self.configured.write() {
+        if let Ok(mut g) = self.shared.configured.write() {
             *g = Some(Arc::new(configured));
         }
     }
@@ -318,7 +345,9 @@ impl Provider for ConductorOneProvider {
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
-        Vec::new()
+        vec![Arc::new(
+            crate::data_sources::segment_workspace::SegmentWorkspace::new(self.shared()),
+        )]
     }
 }
 
