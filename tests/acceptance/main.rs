@@ -1,1 +1,7 @@
-fn main() {}
+//! Acceptance tests: the provider binary under real Terraform (every version
+//! in the matrix, see `harness.rs`), and the plugin process on its own.
+
+mod harness;
+mod mock_http;
+mod plugin_process;
+mod provider_config;

@@ -1,0 +1,302 @@
+//! The acceptance harness: real Terraform binaries driving the provider built
+//! by cargo, in the manner of HashiCorp's terraform-plugin-testing.
+//!
+//! The Terraform matrix is the `terraform` on PATH (when present), the
+//! Terraform 1.15.5 that `make test` installs under `.tools/`, and
+//! `TF_ACC_TERRAFORM_PATH` (which adds a binary, or replaces the one of the
+//! same version). No Terraform at all fails every acceptance test; so does a
+//! missing version listed in `TF_ACC_REQUIRE` (CI requires both).
+
+#![allow(dead_code)]
+
+use std::io::Write as _;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+/// The provider binary cargo built for these tests.
+pub fn provider_binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_terraform-provider-conductorone"))
+}
+
+pub fn repo_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+#[derive(Clone, Debug)]
+pub struct Terraform {
+    pub path: PathBuf,
+    pub version: String,
+}
+
+impl Terraform {
+    /// True when this Terraform is at least `major.minor`.
+    pub fn at_least(&self, major: u32, minor: u32) -> bool {
+        let mut parts = self
+            .version
+            .split('.')
+            .map(|p| p.parse::<u32>().unwrap_or(0));
+        let (ma, mi) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+        (ma, mi) >= (major, minor)
+    }
+}
+
+fn detect_version(path: &Path) -> Option<String> {
+    let out = Command::new(path)
+        .args(["version", "-json"])
+        .env("CHECKPOINT_DISABLE", "1")
+        .output()
+        .ok()?;
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).ok()?;
+    j.get("terraform_version")?.as_str().map(str::to_string)
+}
+
+fn find_on_path(name: &str) -> Option<PathBuf> {
+    std::env::var_os("PATH").and_then(|p| {
+        std::env::split_paths(&p)
+            .map(|d| d.join(name))
+            .find(|c| c.is_file())
+    })
+}
+
+/// Every Terraform the acceptance tests run against. Panics, loudly, when
+/// there is none or a required version is missing.
+pub fn matrix() -> &'static [Terraform] {
+    static MATRIX: OnceLock<Result<Vec<Terraform>, String>> = OnceLock::new();
+    let m = MATRIX.get_or_init(|| {
+        let mut found: Vec<Terraform> = Vec::new();
+        let mut add = |path: PathBuf, replace: bool| {
+            let Some(version) = detect_version(&path) else { return Err(format!("{} does not run as terraform", path.display())) };
+            if let Some(existing) = found.iter_mut().find(|t| t.version == version) {
+                if replace {
+                    *existing = Terraform { path, version };
+                }
+            } else {
+                found.push(Terraform { path, version });
+            }
+            Ok(())
+        };
+        if let Some(p) = find_on_path("terraform") {
+            add(p, false)?;
+        }
+        let local = repo_root().join(".tools/terraform-1.15.5/terraform");
+        if local.is_file() {
+            add(local, false)?;
+        }
+        if let Some(extra) = std::env::var_os("TF_ACC_TERRAFORM_PATH").filter(|v| !v.is_empty()) {
+            add(PathBuf::from(extra), true)?;
+        }
+        if found.is_empty() {
+            return Err("no Terraform found: put terraform on PATH, run `make test` (which installs Terraform 1.15.5 \
+                        under .tools/), or set TF_ACC_TERRAFORM_PATH"
+                .to_string());
+        }
+        if let Ok(required) = std::env::var("TF_ACC_REQUIRE") {
+            for v in required.split(',').map(str::trim).filter(|v| !v.is_empty()) {
+                if !found.iter().any(|t| t.version == v) {
+                    let have: Vec<&str> = found.iter().map(|t| t.version.as_str()).collect();
+                    return Err(format!("TF_ACC_REQUIRE wants Terraform {v}, but the matrix has only {have:?}"));
+                }
+            }
+        }
+        found.sort_by(|a, b| a.version.cmp(&b.version));
+        Ok(found)
+    });
+    match m {
+        Ok(v) => v,
+        Err(e) => panic!("acceptance tests cannot run: {e}"),
+    }
+}
+
+/// Runs `test` once per Terraform in the matrix; all versions run even if one
+/// fails, and the failure names the versions that failed.
+pub fn each_terraform(test: impl Fn(&Terraform)) {
+    let mut failed = Vec::new();
+    for tf in matrix() {
+        eprintln!("--- terraform {} ({})", tf.version, tf.path.display());
+        if catch_unwind(AssertUnwindSafe(|| test(tf))).is_err() {
+            failed.push(tf.version.clone());
+        }
+    }
+    assert!(failed.is_empty(), "failed under Terraform {failed:?}");
+}
+
+/// The output of one Terraform command.
+#[derive(Debug)]
+pub struct Output {
+    pub args: Vec<String>,
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+    pub elapsed: Duration,
+}
+
+impl Output {
+    pub fn all(&self) -> String {
+        format!("{}\n{}", self.stdout, self.stderr)
+    }
+    #[track_caller]
+    pub fn success(&self) -> &Self {
+        assert_eq!(
+            self.code,
+            0,
+            "terraform {:?} failed:\n{}",
+            self.args,
+            self.all()
+        );
+        self
+    }
+    #[track_caller]
+    pub fn failure(&self) -> &Self {
+        assert_ne!(
+            self.code,
+            0,
+            "terraform {:?} should have failed:\n{}",
+            self.args,
+            self.all()
+        );
+        self
+    }
+    /// Asserts the output contains `needle`, ignoring how Terraform wrapped lines.
+    #[track_caller]
+    pub fn contains(&self, needle: &str) -> &Self {
+        assert!(
+            squash(&self.all()).contains(&squash(needle)),
+            "output of terraform {:?} lacks {needle:?}:\n{}",
+            self.args,
+            self.all()
+        );
+        self
+    }
+}
+
+/// Collapses every run of whitespace to one space.
+pub fn squash(s: &str) -> String {
+    s.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A Terraform working directory with a CLI config whose `dev_overrides`
+/// point `seed/conductorone` at the provider under test.
+pub struct WorkDir {
+    pub dir: tempfile::TempDir,
+    pub tf: Terraform,
+    cli_config: PathBuf,
+    env: Vec<(String, String)>,
+}
+
+/// Variables that must not leak from the developer's shell into a test.
+const SCRUBBED_ENV: &[&str] = &[
+    "TF_CLI_CONFIG_FILE",
+    "TF_LOG",
+    "TF_LOG_PROVIDER",
+    "TF_LOG_CORE",
+    "TF_LOG_PATH",
+    "TF_REATTACH_PROVIDERS",
+    "TF_CLI_ARGS",
+    "TF_WORKSPACE",
+    "TF_DATA_DIR",
+    "CONDUCTORONE_SERVER_URL",
+    "CONDUCTORONE_CLIENT_ID",
+    "CONDUCTORONE_CLIENT_SECRET",
+    "CONDUCTORONE_ACCESS_TOKEN",
+    "SEGMENT_API_URL",
+    "SEGMENT_ACCESS_TOKEN",
+];
+
+impl WorkDir {
+    pub fn new(tf: &Terraform) -> WorkDir {
+        let dir = tempfile::Builder::new()
+            .prefix("tfacc")
+            .tempdir()
+            .expect("temp dir");
+        let cli_config = dir.path().join(".terraformrc");
+        let provider_dir = provider_binary()
+            .parent()
+            .expect("binary dir")
+            .to_path_buf();
+        std::fs::write(
+            &cli_config,
+            format!(
+                "provider_installation {{\n  dev_overrides {{\n    \"seed/conductorone\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
+                provider_dir.display()
+            ),
+        )
+        .expect("write CLI config");
+        WorkDir {
+            dir,
+            tf: tf.clone(),
+            cli_config,
+            env: Vec::new(),
+        }
+    }
+
+    /// A working directory with a plain CLI config (no overrides), for
+    /// reattach and install tests.
+    pub fn without_overrides(tf: &Terraform) -> WorkDir {
+        let wd = WorkDir::new(tf);
+        std::fs::write(&wd.cli_config, "").expect("write CLI config");
+        wd
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn setenv(&mut self, k: &str, v: &str) -> &mut Self {
+        self.env.push((k.to_string(), v.to_string()));
+        self
+    }
+
+    /// Writes `main.tf` with the provider requirement and `body`.
+    pub fn config(&self, body: &str) -> &Self {
+        self.write("main.tf", &format!("{}\n{body}", required_providers()));
+        self
+    }
+
+    pub fn write(&self, name: &str, content: &str) {
+        std::fs::write(self.dir.path().join(name), content).expect("write file");
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        let mut cmd = Command::new(&self.tf.path);
+        cmd.args(args)
+            .current_dir(self.dir.path())
+            .stdin(Stdio::null());
+        for k in SCRUBBED_ENV {
+            cmd.env_remove(k);
+        }
+        cmd.env("TF_CLI_CONFIG_FILE", &self.cli_config)
+            .env("TF_IN_AUTOMATION", "1")
+            .env("TF_INPUT", "0")
+            .env("CHECKPOINT_DISABLE", "1");
+        for (k, v) in &self.env {
+            cmd.env(k, v);
+        }
+        let start = Instant::now();
+        let out = cmd
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", self.tf.path.display()));
+        let o = Output {
+            args: args.iter().map(|a| a.to_string()).collect(),
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+            elapsed: start.elapsed(),
+        };
+        if std::env::var_os("TF_ACC_VERBOSE").is_some() {
+            let _ = writeln!(
+                std::io::stderr(),
+                "$ terraform {}\n{}",
+                args.join(" "),
+                o.all()
+            );
+        }
+        o
+    }
+}
+
+pub fn required_providers() -> &'static str {
+    "terraform {\n  required_providers {\n    conductorone = {\n      source = \"seed/conductorone\"\n    }\n  }\n}\n"
+}

@@ -1,0 +1,440 @@
+//! The plugin process itself: run by hand, the go-plugin handshake, pinned
+//! mutual TLS, prompt shutdown, and debug (reattach) mode under Terraform.
+
+use std::io::{BufRead, BufReader, Read};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use base64::Engine as _;
+use hyper_util::rt::TokioIo;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use rustls::{DigitallySignedStruct, SignatureScheme};
+use tfplugin::proto::plugin::grpc_controller_client::GrpcControllerClient;
+use tfplugin::proto::tfplugin6::provider_client::ProviderClient;
+use tokio::net::UnixStream;
+use tonic::transport::{Channel, Endpoint};
+
+use crate::harness::{each_terraform, provider_binary, WorkDir};
+
+const COOKIE: (&str, &str) = (
+    "TF_PLUGIN_MAGIC_COOKIE",
+    "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2",
+);
+
+struct Plugin {
+    child: Child,
+    socket: PathBuf,
+    server_cert: Option<Vec<u8>>,
+    stderr: Arc<Mutex<String>>,
+}
+
+impl Drop for Plugin {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn collect(mut r: impl Read + Send + 'static) -> Arc<Mutex<String>> {
+    let buf = Arc::new(Mutex::new(String::new()));
+    let b = buf.clone();
+    std::thread::spawn(move || {
+        let mut chunk = [0u8; 4096];
+        while let Ok(n) = r.read(&mut chunk) {
+            if n == 0 {
+                break;
+            }
+            if let Ok(mut g) = b.lock() {
+                g.push_str(&String::from_utf8_lossy(&chunk[..n]));
+            }
+        }
+    });
+    buf
+}
+
+/// Starts the plugin as Terraform would and reads its handshake line.
+fn start_plugin(client_cert_pem: Option<&str>) -> Plugin {
+    let mut cmd = Command::new(provider_binary());
+    cmd.env(COOKIE.0, COOKIE.1)
+        .env("PLUGIN_PROTOCOL_VERSIONS", "5,6")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    cmd.env_remove("PLUGIN_CLIENT_CERT");
+    if let Some(pem) = client_cert_pem {
+        cmd.env("PLUGIN_CLIENT_CERT", pem);
+    }
+    let mut child = cmd.spawn().expect("start plugin");
+    let stderr = collect(child.stderr.take().expect("stderr"));
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut line = String::new();
+    stdout.read_line(&mut line).expect("handshake line");
+    let parts: Vec<&str> = line.trim_end().split('|').collect();
+    assert_eq!(parts.len(), 6, "handshake line {line:?}");
+    assert_eq!(&parts[..3], ["1", "6", "unix"], "handshake line {line:?}");
+    assert_eq!(parts[4], "grpc");
+    let server_cert = if parts[5].is_empty() {
+        None
+    } else {
+        assert!(
+            !parts[5].ends_with('='),
+            "go-plugin wants base64 without padding"
+        );
+        Some(
+            base64::engine::general_purpose::STANDARD_NO_PAD
+                .decode(parts[5])
+                .expect("cert base64"),
+        )
+    };
+    // Anything else on stdout would be a protocol error; keep draining it.
+    let _ = collect(stdout);
+    Plugin {
+        child,
+        socket: PathBuf::from(parts[3]),
+        server_cert,
+        stderr,
+    }
+}
+
+fn pem(der: &[u8]) -> String {
+    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+    let lines: Vec<&str> = b64
+        .as_bytes()
+        .chunks(64)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect();
+    format!(
+        "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
+        lines.join("\n")
+    )
+}
+
+/// A certificate like Terraform's own client certificate: ECDSA P-521, CA flag.
+fn terraform_like_cert() -> (CertificateDer<'static>, PrivateKeyDer<'static>) {
+    tfplugin::tls::generate_cert(&rcgen::PKCS_ECDSA_P521_SHA512).expect("generate P-521 cert")
+}
+
+/// Trusts exactly the certificate from the handshake line, as go-plugin does.
+#[derive(Debug)]
+struct PinnedServer {
+    der: Vec<u8>,
+    algs: rustls::crypto::WebPkiSupportedAlgorithms,
+}
+
+impl ServerCertVerifier for PinnedServer {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        if end_entity.as_ref() == self.der.as_slice() {
+            Ok(ServerCertVerified::assertion())
+        } else {
+            Err(rustls::Error::General(
+                "unexpected server certificate".into(),
+            ))
+        }
+    }
+    fn verify_tls12_signature(
+        &self,
+        m: &[u8],
+        c: &CertificateDer<'_>,
+        d: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(m, c, d, &self.algs)
+    }
+    fn verify_tls13_signature(
+        &self,
+        m: &[u8],
+        c: &CertificateDer<'_>,
+        d: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(m, c, d, &self.algs)
+    }
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.algs.supported_schemes()
+    }
+}
+
+async fn tls_channel(
+    plugin: &Plugin,
+    client: Option<(CertificateDer<'static>, PrivateKeyDer<'static>)>,
+) -> Result<Channel, Box<dyn std::error::Error + Send + Sync>> {
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let verifier = PinnedServer {
+        der: plugin
+            .server_cert
+            .clone()
+            .expect("server cert in handshake"),
+        algs: provider.signature_verification_algorithms,
+    };
+    let builder = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(verifier));
+    let mut config = match client {
+        Some((cert, key)) => builder.with_client_auth_cert(vec![cert], key)?,
+        None => builder.with_no_client_auth(),
+    };
+    config.alpn_protocols = vec![b"h2".to_vec()];
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+    let socket = plugin.socket.clone();
+    let channel = Endpoint::from_static("http://localhost")
+        .connect_with_connector(tower::service_fn(move |_| {
+            let connector = connector.clone();
+            let socket = socket.clone();
+            async move {
+                let stream = UnixStream::connect(&socket).await?;
+                let tls = connector
+                    .connect(ServerName::try_from("localhost").expect("name"), stream)
+                    .await?;
+                Ok::<_, std::io::Error>(TokioIo::new(tls))
+            }
+        }))
+        .await?;
+    Ok(channel)
+}
+
+async fn plain_channel(plugin: &Plugin) -> Channel {
+    let socket = plugin.socket.clone();
+    Endpoint::from_static("http://localhost")
+        .connect_with_connector(tower::service_fn(move |_| {
+            let socket = socket.clone();
+            async move { Ok::<_, std::io::Error>(TokioIo::new(UnixStream::connect(&socket).await?)) }
+        }))
+        .await
+        .expect("plaintext connection")
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime")
+}
+
+async fn schema_call(channel: Channel) -> Result<usize, tonic::Status> {
+    let resp = ProviderClient::new(channel)
+        .get_provider_schema(tfplugin::proto::tfplugin6::get_provider_schema::Request {})
+        .await?;
+    Ok(resp
+        .into_inner()
+        .provider
+        .and_then(|p| p.block)
+        .map_or(0, |b| b.attributes.len()))
+}
+
+#[test]
+fn running_by_hand_explains_and_exits_non_zero() {
+    let out = Command::new(provider_binary())
+        .env_remove(COOKIE.0)
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("This binary is a plugin for Terraform"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--debug"), "{stderr}");
+    assert!(out.stdout.is_empty(), "nothing on stdout");
+}
+
+#[test]
+fn mtls_accepts_only_the_pinned_client_certificate() {
+    let (good_cert, good_key) = terraform_like_cert();
+    let (other_cert, other_key) = terraform_like_cert();
+    let plugin = start_plugin(Some(&pem(&good_cert)));
+    let rt = runtime();
+
+    let channel = rt
+        .block_on(tls_channel(&plugin, Some((good_cert.clone(), good_key))))
+        .expect("pinned cert connects");
+    let n = rt
+        .block_on(schema_call(channel))
+        .expect("pinned cert gets the schema");
+    assert_eq!(n, 5, "provider schema has five attributes");
+
+    let refused = rt.block_on(async {
+        match tls_channel(&plugin, Some((other_cert, other_key))).await {
+            Ok(ch) => schema_call(ch).await.map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        }
+    });
+    assert!(
+        refused.is_err(),
+        "another client certificate must be refused"
+    );
+
+    let anonymous = rt.block_on(async {
+        match tls_channel(&plugin, None).await {
+            Ok(ch) => schema_call(ch).await.map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        }
+    });
+    assert!(
+        anonymous.is_err(),
+        "a client without a certificate must be refused"
+    );
+
+    std::thread::sleep(Duration::from_millis(50));
+    let log = plugin.stderr.lock().unwrap().clone();
+    assert!(
+        log.contains("refused a TLS client"),
+        "the refusal is logged:\n{log}"
+    );
+}
+
+#[test]
+fn no_client_cert_means_plain_grpc_and_no_cert_in_the_line() {
+    let plugin = start_plugin(None);
+    assert!(
+        plugin.server_cert.is_none(),
+        "no certificate without PLUGIN_CLIENT_CERT"
+    );
+    let rt = runtime();
+    let n = rt
+        .block_on(async { schema_call(plain_channel(&plugin).await).await })
+        .expect("plaintext schema");
+    assert_eq!(n, 5);
+}
+
+#[test]
+fn shutdown_ends_the_process_within_100ms() {
+    let mut plugin = start_plugin(None);
+    let rt = runtime();
+    let channel = rt.block_on(plain_channel(&plugin));
+    let start = Instant::now();
+    let _ =
+        rt.block_on(GrpcControllerClient::new(channel).shutdown(tfplugin::proto::plugin::Empty {}));
+    let status = loop {
+        if let Some(status) = plugin.child.try_wait().expect("wait") {
+            break status;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(3),
+            "plugin did not exit after Shutdown"
+        );
+        std::thread::sleep(Duration::from_millis(1));
+    };
+    let elapsed = start.elapsed();
+    assert!(status.success(), "exit status {status:?}");
+    assert!(
+        elapsed < Duration::from_millis(100),
+        "Shutdown took {elapsed:?}"
+    );
+    assert!(!plugin.socket.exists(), "socket removed on exit");
+}
+
+#[test]
+fn stop_provider_and_health_answer() {
+    let plugin = start_plugin(None);
+    let rt = runtime();
+    rt.block_on(async {
+        let ch = plain_channel(&plugin).await;
+        let mut health = tonic_health_client(ch.clone());
+        let resp = health
+            .check(tonic_health::pb::HealthCheckRequest {
+                service: "plugin".into(),
+            })
+            .await
+            .expect("health check");
+        assert_eq!(
+            resp.into_inner().status,
+            tonic_health::pb::health_check_response::ServingStatus::Serving as i32
+        );
+        let stop = ProviderClient::new(ch)
+            .stop_provider(tfplugin::proto::tfplugin6::stop_provider::Request {})
+            .await
+            .expect("StopProvider");
+        assert!(stop.into_inner().error.is_empty());
+    });
+}
+
+fn tonic_health_client(ch: Channel) -> tonic_health::pb::health_client::HealthClient<Channel> {
+    tonic_health::pb::health_client::HealthClient::new(ch)
+}
+
+#[test]
+fn debug_mode_prints_reattach_and_terraform_plans_through_it() {
+    let mock = crate::mock_http::serve(
+        "debug-token",
+        r#"{"data":{"workspace":{"id":"ws_9","name":"Debug","slug":"debug-ws"}}}"#,
+    );
+    let mut child = Command::new(provider_binary())
+        .arg("--debug")
+        .env_remove(COOKIE.0)
+        .env("TF_LOG_PROVIDER", "debug")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start --debug");
+    let stderr = collect(child.stderr.take().expect("stderr"));
+    let mut stdout = BufReader::new(child.stdout.take().expect("stdout"));
+    let mut reattach = None;
+    for _ in 0..10 {
+        let mut line = String::new();
+        if stdout.read_line(&mut line).unwrap_or(0) == 0 {
+            break;
+        }
+        if let Some(rest) = line.trim().strip_prefix("TF_REATTACH_PROVIDERS='") {
+            reattach = Some(rest.trim_end_matches('\'').to_string());
+            break;
+        }
+    }
+    let reattach = reattach.expect("a TF_REATTACH_PROVIDERS line");
+    let j: serde_json::Value = serde_json::from_str(&reattach).expect("reattach JSON");
+    let entry = &j["registry.terraform.io/seed/conductorone"];
+    assert_eq!(entry["Protocol"], "grpc");
+    assert_eq!(entry["ProtocolVersion"], 6);
+    assert_eq!(entry["Addr"]["Network"], "unix");
+
+    let result = std::panic::catch_unwind(|| {
+        each_terraform(|tf| {
+            let mut wd = WorkDir::without_overrides(tf);
+            wd.setenv("TF_REATTACH_PROVIDERS", &reattach);
+            wd.config(&format!(
+                "provider \"conductorone\" {{\n  segment_api_url      = \"{}\"\n  segment_access_token = \"debug-token\"\n}}\n\n\
+                 data \"conductorone_segment_workspace\" \"this\" {{}}\n\n\
+                 output \"slug\" {{\n  value = data.conductorone_segment_workspace.this.slug\n}}\n",
+                mock.url
+            ));
+            wd.run(&["init", "-no-color"]).success();
+            wd.run(&["plan", "-no-color"])
+                .success()
+                .contains("slug = \"debug-ws\"");
+        });
+    });
+    // Ctrl-C ends debug mode.
+    let _ = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status();
+    let start = Instant::now();
+    while child.try_wait().ok().flatten().is_none() && start.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let exited = child.try_wait().ok().flatten();
+    let _ = child.kill();
+    let _ = child.wait();
+    if let Err(e) = result {
+        std::panic::resume_unwind(e);
+    }
+    assert!(
+        exited.is_some_and(|s| s.success()),
+        "debug mode exits cleanly on SIGINT: {exited:?}"
+    );
+    let log = stderr.lock().unwrap().clone();
+    assert!(
+        log.contains("\"@message\":\"ReadDataSource\""),
+        "debug provider served the read:\n{log}"
+    );
+    assert!(
+        log.contains("\"@level\":\"debug\""),
+        "hclog JSON lines:\n{log}"
+    );
+}
