@@ -1,0 +1,39 @@
+# terraform-provider-conductorone. `make demo` and `make test` work on a fresh
+# machine with a Rust toolchain and python3 (for Terraform 1.15.5).
+
+CARGO ?= cargo
+# Terraform versions the acceptance suite must run under; .ci/run requires both.
+TF_ACC_REQUIRE ?= 1.15.5
+
+.PHONY: all build test tools fmt-check lint demo bench clean
+
+all: build
+
+build:
+	$(CARGO) build --locked --workspace
+
+## Installs what the tests need (Terraform 1.15.5 under .tools/).
+tools:
+	bash scripts/install-terraform.sh
+
+fmt-check:
+	$(CARGO) fmt --all -- --check
+
+## Every test: unit, property and acceptance (real Terraform, each version).
+test: tools fmt-check
+	TF_ACC_REQUIRE=$(TF_ACC_REQUIRE) $(CARGO) test --locked --workspace
+
+lint:
+	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
+
+## The demo: build the provider and run real Terraform on examples/quickstart.
+demo: tools
+	bash scripts/demo.sh
+
+## Start-up benchmark (see bench/README.md).
+bench: tools
+	bash bench/run.sh
+
+clean:
+	$(CARGO) clean
+	rm -rf .tools
