@@ -323,12 +323,34 @@ fn shutdown_ends_the_process_within_100ms() {
         std::thread::sleep(Duration::from_millis(1));
     };
     let elapsed = start.elapsed();
+    eprintln!("Shutdown to exit: {elapsed:?}");
     assert!(status.success(), "exit status {status:?}");
     assert!(
         elapsed < Duration::from_millis(100),
         "Shutdown took {elapsed:?}"
     );
     assert!(!plugin.socket.exists(), "socket removed on exit");
+}
+
+#[test]
+fn sigint_is_ignored() {
+    let mut plugin = start_plugin(None);
+    let pid = plugin.child.id().to_string();
+    let sent = Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .expect("kill");
+    assert!(sent.success());
+    std::thread::sleep(Duration::from_millis(100));
+    assert!(
+        plugin.child.try_wait().expect("wait").is_none(),
+        "SIGINT must not end the plugin"
+    );
+    let rt = runtime();
+    let n = rt
+        .block_on(async { schema_call(plain_channel(&plugin).await).await })
+        .expect("still serving");
+    assert_eq!(n, 5);
 }
 
 #[test]

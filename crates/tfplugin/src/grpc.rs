@@ -825,3 +825,6 @@ fn server_capabilities() -> pb::ServerCapabilities {
         generate_resource_config: false,
     }
 }
+
+#[cfg(test)]
+mod tests;
