@@ -1,0 +1,78 @@
+//! Apps: list, create, get, delete (deleting an app deletes its connectors).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use axum::extract::{Path, Query, State};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::{body, invalid, not_found, ok, page, paginate, ApiResult};
+use crate::state::{rfc3339, App};
+use crate::Sandbox;
+
+pub async fn list(
+    State(sb): State<Arc<Sandbox>>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult {
+    let (offset, size) = page(&q)?;
+    let d = sb.data();
+    let apps: Vec<&App> = d.apps.values().collect();
+    let (items, next) = paginate(&apps, offset, size);
+    ok(
+        json!({ "list": items.iter().map(|a| a.to_json()).collect::<Vec<Value>>(), "nextPageToken": next }),
+    )
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct CreateApp {
+    display_name: Option<String>,
+    #[serde(default)]
+    description: String,
+}
+
+pub async fn create(State(sb): State<Arc<Sandbox>>, bytes: axum::body::Bytes) -> ApiResult {
+    let req: CreateApp = body(&bytes)?;
+    let name = req.display_name.unwrap_or_default();
+    if name.trim().is_empty() {
+        return Err(invalid("displayName is required"));
+    }
+    let now = rfc3339(SystemTime::now());
+    let app = App {
+        id: sb.ids.id(),
+        display_name: name,
+        description: req.description,
+        created_at: now.clone(),
+        updated_at: now,
+    };
+    let mut d = sb.data();
+    d.apps.insert(app.id.clone(), app.clone());
+    sb.save(&d);
+    ok(json!({ "app": app.to_json() }))
+}
+
+pub async fn get(State(sb): State<Arc<Sandbox>>, Path(app_id): Path<String>) -> ApiResult {
+    let d = sb.data();
+    let app = d
+        .apps
+        .get(&app_id)
+        .ok_or_else(|| not_found(&format!("app {app_id}")))?;
+    ok(json!({ "app": app.to_json() }))
+}
+
+pub async fn delete(
+    State(sb): State<Arc<Sandbox>>,
+    Path(app_id): Path<String>,
+    bytes: axum::body::Bytes,
+) -> ApiResult {
+    let _: Value = body(&bytes)?;
+    let mut d = sb.data();
+    if d.apps.remove(&app_id).is_none() {
+        return Err(not_found(&format!("app {app_id}")));
+    }
+    d.connectors.retain(|_, c| c.app_id != app_id);
+    sb.save(&d);
+    ok(json!({}))
+}

@@ -1,0 +1,61 @@
+//! Command-line flags.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::Parser;
+
+/// A local stand-in for the ConductorOne API (at the root) and Segment's Public
+/// API (under /segment), built from the vendors' OpenAPI specs. It prints the
+/// environment variables that point the provider at it.
+#[derive(Parser, Clone, Debug)]
+#[command(name = "conductorone-sandbox", version)]
+pub struct Config {
+    /// Address to listen on. Port 0 picks a free port; the address chosen is printed.
+    #[arg(long, default_value = "127.0.0.1:0")]
+    pub listen: SocketAddr,
+
+    /// Once listening, write the KEY=VALUE environment lines to this file.
+    #[arg(long, value_name = "PATH")]
+    pub env_file: Option<PathBuf>,
+
+    /// Make every id, key and token deterministic (the same seed gives the same values).
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+
+    /// Lifetime of ConductorOne access tokens, in seconds.
+    #[arg(long, default_value_t = 600, value_name = "SECONDS")]
+    pub token_ttl: u64,
+
+    /// How long a connector sync runs before it is DONE (or ERROR), in milliseconds.
+    #[arg(long = "sync-delay", default_value_t = 2000, value_name = "MS")]
+    pub sync_delay_ms: u64,
+
+    /// Number of Segment user groups to seed.
+    #[arg(long, default_value_t = 25, value_name = "N")]
+    pub segment_groups: usize,
+
+    /// Number of Segment roles to seed (the first eight are Segment's standard roles).
+    #[arg(long, default_value_t = 8, value_name = "N")]
+    pub segment_roles: usize,
+
+    /// Number of Segment workspace users to seed.
+    #[arg(long, default_value_t = 50, value_name = "N")]
+    pub segment_users: usize,
+
+    /// Segment requests allowed per token per minute before 429 Too Many Requests (0: no limit).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub segment_rate_limit: u32,
+
+    /// Delay added to every API request (not to /__sandbox), in milliseconds.
+    #[arg(long, default_value_t = 0, value_name = "MS")]
+    pub latency_ms: u64,
+
+    /// Random extra delay of up to this many milliseconds on top of --latency-ms.
+    #[arg(long, default_value_t = 0, value_name = "MS")]
+    pub latency_jitter_ms: u64,
+
+    /// Load apps, connectors and tokens from this file at start, and save them after each change.
+    #[arg(long, value_name = "PATH")]
+    pub state_file: Option<PathBuf>,
+}

@@ -1,0 +1,145 @@
+//! Test and benchmark controls under `/__sandbox/`: the state, the request
+//! log, and injected faults. Not subject to latency, faults or the log.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::routing::get;
+use axum::{Json, Router};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use crate::{json_response, Sandbox};
+
+/// The next `count` requests matching `method` and `path` fail with `status`,
+/// or hang for `hang_ms` (then answer normally, unless `status` is set too).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Fault {
+    /// HTTP method, or `*` for any.
+    #[serde(default = "any")]
+    pub method: String,
+    /// Path pattern; `*` matches any run of characters. The query is not matched.
+    pub path: String,
+    #[serde(default = "one")]
+    pub count: u32,
+    pub status: Option<u16>,
+    pub hang_ms: Option<u64>,
+    /// `Retry-After` seconds to send with the failure.
+    pub retry_after: Option<u64>,
+}
+
+fn any() -> String {
+    "*".into()
+}
+fn one() -> u32 {
+    1
+}
+
+impl Fault {
+    pub fn matches(&self, method: &str, path: &str) -> bool {
+        (self.method == "*" || self.method.eq_ignore_ascii_case(method)) && glob(&self.path, path)
+    }
+}
+
+/// `*` matches any run of characters.
+pub fn glob(pattern: &str, text: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    if parts.len() == 1 {
+        return pattern == text;
+    }
+    let mut rest = text;
+    for (i, part) in parts.iter().enumerate() {
+        if i == 0 {
+            match rest.strip_prefix(part) {
+                Some(r) => rest = r,
+                None => return false,
+            }
+        } else if i == parts.len() - 1 {
+            return rest.ends_with(part);
+        } else {
+            match rest.find(part) {
+                Some(p) => rest = &rest[p + part.len()..],
+                None => return false,
+            }
+        }
+    }
+    true
+}
+
+pub fn router() -> Router<Arc<Sandbox>> {
+    Router::new()
+        .route("/__sandbox/state", get(state))
+        .route("/__sandbox/requests", get(requests).delete(clear_requests))
+        .route("/__sandbox/faults", axum::routing::post(add_fault))
+}
+
+async fn state(State(sb): State<Arc<Sandbox>>) -> Json<Value> {
+    let mut d = sb.data();
+    crate::c1::refresh_syncs(&sb, &mut d);
+    Json(json!({
+        "apps": d.apps.values().map(crate::state::App::to_json).collect::<Vec<_>>(),
+        "connectors": d.connectors.values().map(crate::state::Connector::to_json).collect::<Vec<_>>(),
+        "users": d.users.iter().map(crate::state::User::to_json).collect::<Vec<_>>(),
+        "segment": {
+            "workspace": { "id": d.segment.workspace_id, "name": d.segment.workspace_name, "slug": d.segment.workspace_slug },
+            "groups": d.segment.groups.len(),
+            "roles": d.segment.roles.len(),
+            "users": d.segment.users.len(),
+        },
+    }))
+}
+
+async fn requests(State(sb): State<Arc<Sandbox>>) -> Json<Value> {
+    Json(json!({ "requests": sb.requests() }))
+}
+
+async fn clear_requests(State(sb): State<Arc<Sandbox>>) -> StatusCode {
+    sb.clear_requests();
+    StatusCode::NO_CONTENT
+}
+
+async fn add_fault(State(sb): State<Arc<Sandbox>>, body: axum::body::Bytes) -> Response {
+    let f: Fault = match serde_json::from_slice(&body) {
+        Ok(f) => f,
+        Err(e) => {
+            return json_response(
+                StatusCode::BAD_REQUEST,
+                json!({ "error": format!("bad fault: {e}") }),
+            )
+        }
+    };
+    if f.status.is_none() && f.hang_ms.is_none() {
+        return json_response(
+            StatusCode::BAD_REQUEST,
+            json!({ "error": "a fault needs status or hang_ms" }),
+        );
+    }
+    if f.status.is_some_and(|s| !(100..=599).contains(&s)) {
+        return json_response(
+            StatusCode::BAD_REQUEST,
+            json!({ "error": "status must be an HTTP status code" }),
+        );
+    }
+    sb.add_faults(f.clone());
+    json_response(StatusCode::CREATED, json!({ "fault": f }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::glob;
+
+    #[test]
+    fn globs() {
+        assert!(glob("/segment/groups", "/segment/groups"));
+        assert!(glob("/segment/*", "/segment/groups/x"));
+        assert!(glob(
+            "*/connectors/create",
+            "/api/v1/apps/a/connectors/create"
+        ));
+        assert!(glob("/api/*/connectors/*", "/api/v1/apps/a/connectors/b"));
+        assert!(!glob("/segment/roles", "/segment/groups"));
+        assert!(!glob("/a/*/c", "/a/b/d"));
+    }
+}

@@ -1,0 +1,375 @@
+//! The ConductorOne + Segment sandbox: a local server that behaves as the
+//! vendors' specs say, for the demo, the acceptance tests, benchmarks and
+//! users' offline plan checks.
+//!
+//! - ConductorOne at the root: `/auth/v1/token`, `/api/v1/...` (`c1/`).
+//! - Segment's Public API under `/segment` (`segment/`).
+//! - Test controls under `/__sandbox/` (`controls.rs`).
+
+pub mod c1;
+pub mod config;
+pub mod controls;
+pub mod ids;
+pub mod segment;
+pub mod state;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::time::{Duration, SystemTime};
+
+use axum::extract::{Request, State};
+use axum::http::{Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::Router;
+use serde::{Deserialize, Serialize};
+
+pub use config::Config;
+use controls::Fault;
+use ids::Ids;
+use state::{Credentials, Data};
+
+/// One request as the log shows it, secrets replaced by `REDACTED`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct LogEntry {
+    pub method: String,
+    pub path: String,
+    pub status: u16,
+}
+
+/// What `--state-file` holds.
+#[derive(Serialize, Deserialize)]
+struct Saved {
+    credentials: Credentials,
+    data: Data,
+}
+
+pub struct Sandbox {
+    pub config: Config,
+    pub ids: Ids,
+    pub creds: Credentials,
+    data: Mutex<Data>,
+    log: Mutex<Vec<LogEntry>>,
+    faults: Mutex<Vec<Fault>>,
+    /// Segment token -> (window start, unix seconds; requests in the window).
+    rate: Mutex<HashMap<String, (u64, u32)>>,
+    base_url: OnceLock<String>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+pub fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs()
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot read --state-file {path}: {source}")]
+    StateRead {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("--state-file {path} is not a sandbox state: {source}")]
+    StateParse {
+        path: String,
+        source: serde_json::Error,
+    },
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: String,
+        source: std::io::Error,
+    },
+    #[error("cannot write --env-file {path}: {source}")]
+    EnvFile {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("server failed: {0}")]
+    Serve(std::io::Error),
+}
+
+impl Sandbox {
+    pub fn new(config: Config) -> Result<Arc<Sandbox>, StartError> {
+        let ids = Ids::new(config.seed);
+        let saved = match &config.state_file {
+            Some(p) if p.exists() => {
+                let path = p.display().to_string();
+                let text = std::fs::read(p).map_err(|source| StartError::StateRead {
+                    path: path.clone(),
+                    source,
+                })?;
+                Some(
+                    serde_json::from_slice::<Saved>(&text)
+                        .map_err(|source| StartError::StateParse { path, source })?,
+                )
+            }
+            _ => None,
+        };
+        let (creds, data) = match saved {
+            Some(s) => (s.credentials, s.data),
+            None => {
+                let sizes = state::SeedSizes {
+                    groups: config.segment_groups,
+                    roles: config.segment_roles,
+                    users: config.segment_users,
+                };
+                state::seed(&ids, &sizes, SystemTime::now())
+            }
+        };
+        Ok(Arc::new(Sandbox {
+            config,
+            ids,
+            creds,
+            data: Mutex::new(data),
+            log: Mutex::new(Vec::new()),
+            faults: Mutex::new(Vec::new()),
+            rate: Mutex::new(HashMap::new()),
+            base_url: OnceLock::new(),
+        }))
+    }
+
+    pub fn data(&self) -> MutexGuard<'_, Data> {
+        lock(&self.data)
+    }
+
+    /// Saves the state after a change, when `--state-file` is set.
+    pub fn save(&self, data: &Data) {
+        let Some(path) = &self.config.state_file else {
+            return;
+        };
+        let saved = Saved {
+            credentials: self.creds.clone(),
+            data: data.clone(),
+        };
+        match serde_json::to_vec(&saved) {
+            Ok(bytes) => {
+                let tmp = path.with_extension("tmp");
+                if let Err(e) =
+                    std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path))
+                {
+                    tracing::error!(error = %e, "cannot save --state-file");
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "cannot encode state"),
+        }
+    }
+
+    pub fn base_url(&self) -> &str {
+        self.base_url
+            .get()
+            .map_or("http://127.0.0.1", String::as_str)
+    }
+
+    /// The KEY=VALUE lines that point the provider (and tests) here.
+    pub fn env_lines(&self) -> String {
+        let base = self.base_url();
+        let c = &self.creds;
+        [
+            ("CONDUCTORONE_SERVER_URL", base.to_string()),
+            ("CONDUCTORONE_CLIENT_ID", c.client_id.clone()),
+            ("CONDUCTORONE_CLIENT_SECRET", c.client_secret.clone()),
+            ("SEGMENT_API_URL", format!("{base}/segment")),
+            ("SEGMENT_ACCESS_TOKEN", c.segment_owner_token.clone()),
+            ("SEGMENT_MEMBER_TOKEN", c.segment_member_token.clone()),
+            ("SEGMENT_REVOKED_TOKEN", c.segment_revoked_token.clone()),
+            (
+                "CONDUCTORONE_SANDBOX_ADMIN_USER_ID",
+                c.admin_user_id.clone(),
+            ),
+        ]
+        .iter()
+        .map(|(k, v)| format!("{k}={v}\n"))
+        .collect()
+    }
+
+    /// Every secret the sandbox knows, for redaction.
+    fn secrets(&self) -> Vec<String> {
+        let c = &self.creds;
+        let mut s = vec![
+            c.client_secret.clone(),
+            c.segment_owner_token.clone(),
+            c.segment_member_token.clone(),
+            c.segment_revoked_token.clone(),
+        ];
+        s.extend(self.data().access_tokens.keys().cloned());
+        s
+    }
+
+    pub fn redact(&self, text: &str) -> String {
+        let mut out = text.to_string();
+        for s in self.secrets() {
+            if !s.is_empty() {
+                out = out.replace(&s, "REDACTED");
+            }
+        }
+        out
+    }
+
+    pub fn requests(&self) -> Vec<LogEntry> {
+        lock(&self.log).clone()
+    }
+
+    pub fn clear_requests(&self) {
+        lock(&self.log).clear();
+    }
+
+    pub fn add_faults(&self, f: Fault) {
+        lock(&self.faults).push(f);
+    }
+
+    fn take_fault(&self, method: &Method, path: &str) -> Option<Fault> {
+        let mut faults = lock(&self.faults);
+        let i = faults
+            .iter()
+            .position(|f| f.matches(method.as_str(), path))?;
+        let f = faults[i].clone();
+        if faults[i].count <= 1 {
+            faults.remove(i);
+        } else {
+            faults[i].count -= 1;
+        }
+        Some(f)
+    }
+
+    /// Counts a Segment request against the token's budget; `Err(retry after)` when spent.
+    pub fn segment_rate(&self, token: &str) -> Result<(u32, u64), u64> {
+        let limit = self.config.segment_rate_limit;
+        let now = now_secs();
+        let mut rate = lock(&self.rate);
+        let entry = rate.entry(token.to_string()).or_insert((now, 0));
+        if now >= entry.0 + 60 {
+            *entry = (now, 0);
+        }
+        let reset = entry.0 + 60;
+        if limit == 0 {
+            entry.1 = entry.1.saturating_add(1);
+            return Ok((u32::MAX, reset));
+        }
+        if entry.1 >= limit {
+            return Err(reset.saturating_sub(now).max(1));
+        }
+        entry.1 += 1;
+        Ok((limit - entry.1, reset))
+    }
+}
+
+/// The whole server.
+pub fn router(sb: Arc<Sandbox>) -> Router {
+    let api = Router::new()
+        .merge(c1::router(sb.clone()))
+        .merge(segment::router())
+        .layer(axum::middleware::from_fn_with_state(sb.clone(), api_layer));
+    Router::new()
+        .merge(api)
+        .merge(controls::router())
+        .with_state(sb)
+}
+
+fn is_segment(path: &str) -> bool {
+    path == "/segment" || path.starts_with("/segment/")
+}
+
+/// Latency, injected faults and the request log, for every API request.
+async fn api_layer(State(sb): State<Arc<Sandbox>>, req: Request, next: Next) -> Response {
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let shown = req
+        .uri()
+        .path_and_query()
+        .map_or(path.clone(), |p| p.as_str().to_string());
+    let delay = sb.config.latency_ms
+        + if sb.config.latency_jitter_ms > 0 {
+            sb.ids.next_u64() % (sb.config.latency_jitter_ms + 1)
+        } else {
+            0
+        };
+    if delay > 0 {
+        tokio::time::sleep(Duration::from_millis(delay)).await;
+    }
+    let resp = match sb.take_fault(&method, &path) {
+        Some(f) => {
+            if let Some(ms) = f.hang_ms {
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+            }
+            match f.status {
+                Some(status) => fault_response(&path, status, f.retry_after),
+                None => next.run(req).await,
+            }
+        }
+        None => next.run(req).await,
+    };
+    let entry = LogEntry {
+        method: method.to_string(),
+        path: sb.redact(&shown),
+        status: resp.status().as_u16(),
+    };
+    lock(&sb.log).push(entry);
+    resp
+}
+
+fn fault_response(path: &str, status: u16, retry_after: Option<u64>) -> Response {
+    let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut resp = if is_segment(path) {
+        segment::error(
+            code,
+            "injected-fault",
+            &format!("fault injected by the sandbox ({status})"),
+        )
+    } else {
+        c1::status_error(
+            c1::grpc_code_for(code),
+            &format!("fault injected by the sandbox ({status})"),
+        )
+        .into_response()
+    };
+    *resp.status_mut() = code;
+    if let Some(secs) = retry_after {
+        if let Ok(v) = secs.to_string().parse() {
+            resp.headers_mut().insert("retry-after", v);
+        }
+    }
+    resp
+}
+
+/// Binds, records the base URL, writes the env file and serves until the
+/// future resolves.
+pub async fn run(
+    sb: Arc<Sandbox>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), StartError> {
+    let listener = tokio::net::TcpListener::bind(sb.config.listen)
+        .await
+        .map_err(|source| StartError::Listen {
+            addr: sb.config.listen.to_string(),
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| StartError::Listen {
+        addr: sb.config.listen.to_string(),
+        source,
+    })?;
+    let _ = sb.base_url.set(format!("http://{addr}"));
+    println!("conductorone-sandbox listening on http://{addr}");
+    print!("{}", sb.env_lines());
+    if let Some(path) = &sb.config.env_file {
+        std::fs::write(path, sb.env_lines()).map_err(|source| StartError::EnvFile {
+            path: path.display().to_string(),
+            source,
+        })?;
+    }
+    use std::io::Write as _;
+    let _ = std::io::stdout().flush();
+    axum::serve(listener, router(sb))
+        .with_graceful_shutdown(shutdown)
+        .await
+        .map_err(StartError::Serve)
+}
+
+/// JSON error body helper shared by the parts.
+pub fn json_response(status: StatusCode, body: serde_json::Value) -> Response {
+    (status, axum::Json(body)).into_response()
+}

@@ -1,0 +1,308 @@
+//! Segment's Public API (the IAM and workspace reads), under `/segment`.
+//!
+//! As the spec and Segment's docs describe: `Authorization: Bearer` tokens
+//! scoped to one workspace; `{"data": ...}` envelopes; `{"errors": [...]}`
+//! bodies; `pagination[count]` (1-200, 200 when omitted, as today's API does)
+//! and an opaque `pagination[cursor]`; rate-limit headers on every success and
+//! 429 with `Retry-After` once a token's budget is spent.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, UNIX_EPOCH};
+
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use base64::Engine as _;
+use serde_json::{json, Value};
+
+use crate::Sandbox;
+
+const MAX_COUNT: u64 = 200;
+
+pub fn router() -> Router<Arc<Sandbox>> {
+    Router::new()
+        .route("/segment", get(workspace))
+        .route("/segment/", get(workspace))
+        .route("/segment/roles", get(roles))
+        .route("/segment/groups", get(groups))
+        .route("/segment/groups/{id}", get(group))
+        .route("/segment/groups/{id}/users", get(group_users))
+        .route("/segment/users", get(users))
+}
+
+/// A Segment error body with its status.
+pub fn error(status: StatusCode, kind: &str, message: &str) -> Response {
+    (
+        status,
+        Json(json!({ "errors": [{ "type": kind, "message": message }] })),
+    )
+        .into_response()
+}
+
+fn field_error(kind: &str, message: &str, field: &str) -> Response {
+    (
+        StatusCode::BAD_REQUEST,
+        Json(json!({ "errors": [{ "type": kind, "message": message, "field": field }] })),
+    )
+        .into_response()
+}
+
+#[derive(PartialEq)]
+enum Access {
+    /// `GET /` only.
+    Workspace,
+    /// IAM reads: Workspace Owner tokens only.
+    Iam,
+}
+
+/// Checks the token and the rate limit; returns the headers to add.
+fn authorize(sb: &Sandbox, headers: &HeaderMap, access: Access) -> Result<HeaderMap, Response> {
+    let token = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| {
+            v.strip_prefix("Bearer ")
+                .or_else(|| v.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .unwrap_or("");
+    let c = &sb.creds;
+    if token.is_empty() {
+        return Err(error(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "Missing API token. Send Authorization: Bearer <token>.",
+        ));
+    }
+    let owner = token == c.segment_owner_token;
+    let member = token == c.segment_member_token;
+    if !owner && !member {
+        return Err(error(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "The API token is invalid or has been revoked.",
+        ));
+    }
+    let mut out = HeaderMap::new();
+    match sb.segment_rate(token) {
+        Ok((remaining, reset)) => {
+            let reset = httpdate::fmt_http_date(UNIX_EPOCH + Duration::from_secs(reset));
+            if remaining != u32::MAX {
+                out.insert("x-ratelimit-remaining", HeaderValue::from(remaining));
+            } else {
+                out.insert("x-ratelimit-remaining", HeaderValue::from_static("1000000"));
+            }
+            if let Ok(v) = HeaderValue::from_str(&reset) {
+                out.insert("x-ratelimit-reset", v);
+            }
+        }
+        Err(retry_after) => {
+            let mut r = (
+                StatusCode::TOO_MANY_REQUESTS,
+                Json(
+                    json!({ "errors": [{ "type": "RequestError", "message": "Too many requests",
+                    "data": { "remainingPoints": 0, "msBeforeNext": retry_after * 1000 } }] }),
+                ),
+            )
+                .into_response();
+            r.headers_mut()
+                .insert("retry-after", HeaderValue::from(retry_after));
+            r.headers_mut()
+                .insert("x-ratelimit-remaining", HeaderValue::from_static("0"));
+            return Err(r);
+        }
+    }
+    if access == Access::Iam && !owner {
+        return Err(error(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "This token's access level cannot read access management. Use a token with the Workspace Owner access level.",
+        ));
+    }
+    Ok(out)
+}
+
+fn ok(headers: HeaderMap, data: Value) -> Response {
+    let mut r = Json(json!({ "data": data })).into_response();
+    r.headers_mut().extend(headers);
+    r
+}
+
+fn cursor_of(offset: usize) -> String {
+    base64::engine::general_purpose::STANDARD.encode(offset.to_string())
+}
+
+/// `pagination[count]` / `pagination[cursor]` (or the dotted form).
+fn page(q: &HashMap<String, String>) -> Result<(usize, usize), Response> {
+    let get = |k: &str| {
+        q.get(&format!("pagination[{k}]"))
+            .or_else(|| q.get(&format!("pagination.{k}")))
+    };
+    let count = match get("count") {
+        None => MAX_COUNT,
+        Some(raw) => match raw.trim().parse::<f64>() {
+            Ok(n) if n.fract() == 0.0 && (1.0..=MAX_COUNT as f64).contains(&n) => n as u64,
+            _ => {
+                return Err(field_error(
+                    "bad-request",
+                    &format!("pagination.count must be a whole number between 1 and {MAX_COUNT}, got {raw:?}"),
+                    "pagination.count",
+                ))
+            }
+        },
+    };
+    let offset = match get("cursor").map(|c| c.trim()).filter(|c| !c.is_empty()) {
+        None => 0,
+        Some(c) => base64::engine::general_purpose::STANDARD
+            .decode(c)
+            .ok()
+            .and_then(|b| String::from_utf8(b).ok())
+            .and_then(|s| s.parse::<usize>().ok())
+            .ok_or_else(|| {
+                field_error(
+                    "bad-request",
+                    "pagination.cursor is not a cursor this API returned",
+                    "pagination.cursor",
+                )
+            })?,
+    };
+    Ok((offset, count as usize))
+}
+
+fn paginate<T>(items: &[T], offset: usize, count: usize) -> (&[T], Value) {
+    let total = items.len();
+    let start = offset.min(total);
+    let end = (start + count).min(total);
+    let mut p = json!({ "current": cursor_of(start), "totalEntries": total });
+    if end < total {
+        p["next"] = json!(cursor_of(end));
+    }
+    if start > 0 {
+        p["previous"] = json!(cursor_of(start.saturating_sub(count)));
+    }
+    (&items[start..end], p)
+}
+
+async fn workspace(State(sb): State<Arc<Sandbox>>, headers: HeaderMap) -> Response {
+    let h = match authorize(&sb, &headers, Access::Workspace) {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    let d = sb.data();
+    let s = &d.segment;
+    ok(
+        h,
+        json!({ "workspace": { "id": s.workspace_id, "name": s.workspace_name, "slug": s.workspace_slug } }),
+    )
+}
+
+async fn roles(
+    State(sb): State<Arc<Sandbox>>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let h = match authorize(&sb, &headers, Access::Iam) {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    let (offset, count) = match page(&q) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let d = sb.data();
+    let (items, p) = paginate(&d.segment.roles, offset, count);
+    let roles: Vec<Value> = items.iter().map(|r| d.segment.role_json(r)).collect();
+    ok(h, json!({ "roles": roles, "pagination": p }))
+}
+
+async fn groups(
+    State(sb): State<Arc<Sandbox>>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let h = match authorize(&sb, &headers, Access::Iam) {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    let (offset, count) = match page(&q) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let d = sb.data();
+    let (items, p) = paginate(&d.segment.groups, offset, count);
+    let groups: Vec<Value> = items.iter().map(|g| d.segment.group_json(g)).collect();
+    ok(h, json!({ "userGroups": groups, "pagination": p }))
+}
+
+async fn group(
+    State(sb): State<Arc<Sandbox>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Response {
+    let h = match authorize(&sb, &headers, Access::Iam) {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    let d = sb.data();
+    match d.segment.groups.iter().find(|g| g.id == id) {
+        Some(g) => ok(h, json!({ "userGroup": d.segment.group_json(g) })),
+        None => error(
+            StatusCode::NOT_FOUND,
+            "not-found",
+            &format!("User group with id '{id}' not found."),
+        ),
+    }
+}
+
+async fn group_users(
+    State(sb): State<Arc<Sandbox>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let h = match authorize(&sb, &headers, Access::Iam) {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    let (offset, count) = match page(&q) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let d = sb.data();
+    let Some(g) = d.segment.groups.iter().find(|g| g.id == id) else {
+        return error(
+            StatusCode::NOT_FOUND,
+            "not-found",
+            &format!("User group with id '{id}' not found."),
+        );
+    };
+    let (items, p) = paginate(&g.members, offset, count);
+    let users: Vec<Value> = items
+        .iter()
+        .filter_map(|i| d.segment.users.get(*i))
+        .map(|u| d.segment.user_json(u))
+        .collect();
+    ok(h, json!({ "users": users, "pagination": p }))
+}
+
+async fn users(
+    State(sb): State<Arc<Sandbox>>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let h = match authorize(&sb, &headers, Access::Iam) {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    let (offset, count) = match page(&q) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let d = sb.data();
+    let (items, p) = paginate(&d.segment.users, offset, count);
+    let users: Vec<Value> = items.iter().map(|u| d.segment.user_json(u)).collect();
+    ok(h, json!({ "users": users, "pagination": p }))
+}

@@ -1,0 +1,459 @@
+//! The sandbox's data: ConductorOne apps, connectors and users, and a Segment
+//! workspace with roles, groups and users. Everything is in memory, behind one
+//! mutex, and optionally saved to `--state-file`.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::{Duration, SystemTime};
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+use crate::ids::Ids;
+
+/// The Segment connector's catalog id in ConductorOne.
+pub const SEGMENT_CATALOG_ID: &str = "2YuQMfugzij8vRI4FGkYNcMxgOe";
+pub const ENV_CONFIG_TYPE: &str = "type.googleapis.com/c1.api.app.v1.EnvConfig";
+
+pub fn rfc3339(t: SystemTime) -> String {
+    let t = time::OffsetDateTime::from(t);
+    t.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct App {
+    pub id: String,
+    pub display_name: String,
+    pub description: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl App {
+    pub fn to_json(&self) -> Value {
+        json!({
+            "id": self.id,
+            "displayName": self.display_name,
+            "description": self.description,
+            "createdAt": self.created_at,
+            "updatedAt": self.updated_at,
+            "deletedAt": null,
+            "isDirectory": false,
+            "isManuallyManaged": true,
+            "userCount": "0",
+            "monthlyCostUsd": 0,
+            "appOwners": [],
+            "iconUrl": "",
+            "logoUri": "",
+            "parentAppId": "",
+        })
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SyncStatus {
+    pub status: String,
+    pub last_error: String,
+    pub started_at: Option<String>,
+    pub completed_at: Option<String>,
+    pub updated_at: Option<String>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Connector {
+    pub id: String,
+    pub app_id: String,
+    pub catalog_id: String,
+    pub display_name: String,
+    pub description: String,
+    pub user_ids: Vec<String>,
+    /// The config as sent, secrets included; never returned as is.
+    pub config: Option<Value>,
+    pub created_at: String,
+    pub updated_at: String,
+    pub status: SyncStatus,
+    /// When the running sync finishes (unix milliseconds).
+    pub sync_done_at_ms: Option<u128>,
+}
+
+/// Config keys whose values are secret and never returned.
+const SECRET_KEYS: &[&str] = &[
+    "segment_access_token",
+    "token",
+    "client_secret",
+    "api_key",
+    "password",
+];
+
+impl Connector {
+    /// The config with secret values removed.
+    pub fn public_config(&self) -> Value {
+        let Some(cfg) = &self.config else {
+            return Value::Null;
+        };
+        let mut cfg = cfg.clone();
+        if let Some(conf) = cfg.get_mut("configuration").and_then(Value::as_object_mut) {
+            conf.retain(|k, _| !SECRET_KEYS.contains(&k.as_str()));
+        }
+        cfg
+    }
+
+    /// The Segment token in the config, if any.
+    pub fn segment_token(&self) -> Option<String> {
+        let v = self
+            .config
+            .as_ref()?
+            .get("configuration")?
+            .get("segment_access_token")?;
+        v.get("stringValue")
+            .and_then(Value::as_str)
+            .or_else(|| v.as_str())
+            .map(str::to_string)
+    }
+
+    pub fn to_json(&self) -> Value {
+        json!({
+            "id": self.id,
+            "appId": self.app_id,
+            "catalogId": self.catalog_id,
+            "displayName": self.display_name,
+            "description": self.description,
+            "userIds": self.user_ids,
+            "config": self.public_config(),
+            "status": self.status,
+            "createdAt": self.created_at,
+            "updatedAt": self.updated_at,
+            "deletedAt": null,
+            "canResumeSync": false,
+            "disableCheckBadSync": false,
+            "syncDisabledCategory": "",
+            "syncDisabledReason": "",
+            "downloadUrl": "",
+            "connectorApiVersion": 0,
+        })
+    }
+
+    pub fn view(&self) -> Value {
+        json!({ "connector": self.to_json(), "appPath": "", "usersPath": "", "capabilitiesPath": "" })
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct User {
+    pub id: String,
+    pub email: String,
+    pub display_name: String,
+    pub status: String,
+    pub role_ids: Vec<String>,
+    pub created_at: String,
+}
+
+impl User {
+    pub fn to_json(&self) -> Value {
+        json!({
+            "id": self.id,
+            "email": self.email,
+            "emails": [self.email],
+            "username": self.email,
+            "usernames": [self.email],
+            "displayName": self.display_name,
+            "status": self.status,
+            "type": "USER_TYPE_HUMAN",
+            "roleIds": self.role_ids,
+            "createdAt": self.created_at,
+            "updatedAt": self.created_at,
+            "deletedAt": null,
+        })
+    }
+
+    pub fn view(&self) -> Value {
+        json!({ "user": self.to_json(), "userId": self.id })
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SegmentRole {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SegmentUser {
+    pub id: String,
+    pub name: String,
+    pub email: String,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SegmentGroup {
+    pub id: String,
+    pub name: String,
+    /// (role index, resource type, resource id)
+    pub permissions: Vec<(usize, String, String)>,
+    /// Indexes into the workspace users.
+    pub members: Vec<usize>,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Segment {
+    pub workspace_id: String,
+    pub workspace_name: String,
+    pub workspace_slug: String,
+    pub roles: Vec<SegmentRole>,
+    pub groups: Vec<SegmentGroup>,
+    pub users: Vec<SegmentUser>,
+}
+
+impl Segment {
+    pub fn role_json(&self, r: &SegmentRole) -> Value {
+        json!({ "id": r.id, "name": r.name, "description": r.description })
+    }
+
+    pub fn group_json(&self, g: &SegmentGroup) -> Value {
+        let permissions: Vec<Value> = g
+            .permissions
+            .iter()
+            .filter_map(|(ri, ty, rid)| {
+                let role = self.roles.get(*ri)?;
+                Some(json!({
+                    "roleId": role.id,
+                    "roleName": role.name,
+                    "resources": [{ "id": rid, "type": ty, "labels": [] }],
+                }))
+            })
+            .collect();
+        json!({ "id": g.id, "name": g.name, "memberCount": g.members.len(), "permissions": permissions })
+    }
+
+    pub fn user_json(&self, u: &SegmentUser) -> Value {
+        json!({ "id": u.id, "name": u.name, "email": u.email })
+    }
+}
+
+/// Everything that changes, and is saved with `--state-file`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Data {
+    pub apps: BTreeMap<String, App>,
+    pub connectors: BTreeMap<String, Connector>,
+    pub users: Vec<User>,
+    /// Access token -> expiry (unix seconds).
+    pub access_tokens: HashMap<String, u64>,
+    pub segment: Segment,
+}
+
+/// The credentials the sandbox hands out.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Credentials {
+    pub client_id: String,
+    /// Ed25519 private seed and public key of the client secret.
+    pub ed25519_seed: Vec<u8>,
+    pub ed25519_public: Vec<u8>,
+    pub client_secret: String,
+    pub tenant_id: String,
+    pub admin_user_id: String,
+    pub segment_owner_token: String,
+    pub segment_member_token: String,
+    pub segment_revoked_token: String,
+}
+
+const ROLE_NAMES: &[(&str, &str)] = &[
+    ("Workspace Owner", "Owners have full read and edit access to everything in the workspace, including Sources, Destinations, add-on products, and settings."),
+    ("Workspace Member", "Members can view the workspace but need permissions for each resource."),
+    ("Source Admin", "Edit access to assigned Sources, their settings and connected Destinations."),
+    ("Source Read-only", "Read access to assigned Sources and their connected Destinations."),
+    ("Warehouse Admin", "Edit access to assigned Warehouses."),
+    ("Warehouse Read-only", "Read access to assigned Warehouses."),
+    ("Function Admin", "Create, edit and delete Functions."),
+    ("Minimal Workspace Access", "Access to view the workspace. Cannot view any sub resources or make changes to the workspace."),
+];
+
+const GROUP_WORDS: &[&str] = &[
+    "Engineering",
+    "Marketing",
+    "Data Platform",
+    "Analytics",
+    "Growth",
+    "Security",
+    "Finance",
+    "Support",
+    "Sales",
+    "Product",
+    "Design",
+    "Legal",
+    "Operations",
+    "Research",
+    "Mobile",
+];
+
+const FIRST: &[&str] = &[
+    "Ada", "Grace", "Alan", "Edsger", "Barbara", "Ken", "Radia", "Donald", "Frances", "Leslie",
+];
+const LAST: &[&str] = &[
+    "Lovelace", "Hopper", "Turing", "Dijkstra", "Liskov", "Thompson", "Perlman", "Knuth", "Allen",
+    "Lamport",
+];
+
+pub struct SeedSizes {
+    pub groups: usize,
+    pub roles: usize,
+    pub users: usize,
+}
+
+/// Builds the seeded credentials and data.
+pub fn seed(ids: &Ids, sizes: &SeedSizes, now: SystemTime) -> (Credentials, Data) {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let seed_bytes = ids.bytes(32);
+    let (public, seed_vec) =
+        match aws_lc_rs::signature::Ed25519KeyPair::from_seed_unchecked(&seed_bytes) {
+            Ok(kp) => {
+                use aws_lc_rs::signature::KeyPair as _;
+                (kp.public_key().as_ref().to_vec(), seed_bytes.clone())
+            }
+            Err(_) => (Vec::new(), seed_bytes.clone()),
+        };
+    let jwk = json!({ "kty": "OKP", "crv": "Ed25519", "x": b64.encode(&public), "d": b64.encode(&seed_vec) });
+    let client_secret = format!(
+        "secret-token:conductorone.com:v1:{}",
+        b64.encode(jwk.to_string())
+    );
+    let created = rfc3339(now);
+
+    let admin = User {
+        id: ids.id(),
+        email: "admin@sandbox.example.com".into(),
+        display_name: "Sandbox Admin".into(),
+        status: "ENABLED".into(),
+        role_ids: vec!["connector-administrator".into()],
+        created_at: created.clone(),
+    };
+    let member = User {
+        id: ids.id(),
+        email: "member@sandbox.example.com".into(),
+        display_name: "Sandbox Member".into(),
+        status: "ENABLED".into(),
+        role_ids: Vec::new(),
+        created_at: created.clone(),
+    };
+    let disabled = User {
+        id: ids.id(),
+        email: "former@sandbox.example.com".into(),
+        display_name: "Former Employee".into(),
+        status: "DISABLED".into(),
+        role_ids: Vec::new(),
+        created_at: created,
+    };
+
+    let creds = Credentials {
+        client_id: format!(
+            "sandbox-{}@sandbox.conductor.one/spc",
+            ids.base62(8).to_ascii_lowercase()
+        ),
+        ed25519_seed: seed_vec,
+        ed25519_public: public,
+        client_secret,
+        tenant_id: ids.id(),
+        admin_user_id: admin.id.clone(),
+        segment_owner_token: format!("sgp_{}", ids.base62(64)),
+        segment_member_token: format!("sgp_{}", ids.base62(64)),
+        segment_revoked_token: format!("sgp_{}", ids.base62(64)),
+    };
+
+    let workspace_id = ids.short_id();
+    let roles: Vec<SegmentRole> = (0..sizes.roles)
+        .map(|i| {
+            let (name, description) = ROLE_NAMES
+                .get(i)
+                .map(|(n, d)| ((*n).to_string(), (*d).to_string()))
+                .unwrap_or_else(|| {
+                    (
+                        format!("Custom Role {:04}", i + 1),
+                        format!("Custom role number {}.", i + 1),
+                    )
+                });
+            SegmentRole {
+                id: ids.id(),
+                name,
+                description,
+            }
+        })
+        .collect();
+    let users: Vec<SegmentUser> = (0..sizes.users)
+        .map(|i| {
+            let first = FIRST[i % FIRST.len()];
+            let last = LAST[(i / FIRST.len()) % LAST.len()];
+            let n = i / (FIRST.len() * LAST.len());
+            let suffix = if n == 0 { String::new() } else { n.to_string() };
+            SegmentUser {
+                id: ids.short_id(),
+                name: format!("{first} {last}"),
+                email: format!(
+                    "{}.{}{suffix}@sandbox.example.com",
+                    first.to_lowercase(),
+                    last.to_lowercase()
+                ),
+            }
+        })
+        .collect();
+    let groups: Vec<SegmentGroup> = (0..sizes.groups)
+        .map(|i| {
+            let word = GROUP_WORDS[i % GROUP_WORDS.len()];
+            let name = if sizes.groups <= GROUP_WORDS.len() {
+                word.to_string()
+            } else {
+                format!("{word} {:05}", i + 1)
+            };
+            let mut permissions = Vec::new();
+            if !roles.is_empty() {
+                permissions.push((
+                    i % roles.len(),
+                    "WORKSPACE".to_string(),
+                    workspace_id.clone(),
+                ));
+            }
+            let members = if users.is_empty() {
+                Vec::new()
+            } else {
+                (0..(i % 5))
+                    .map(|k| (i * 7 + k * 3) % users.len())
+                    .collect()
+            };
+            let mut members = members;
+            members.sort_unstable();
+            members.dedup();
+            SegmentGroup {
+                id: ids.short_id(),
+                name,
+                permissions,
+                members,
+            }
+        })
+        .collect();
+
+    let data = Data {
+        apps: BTreeMap::new(),
+        connectors: BTreeMap::new(),
+        users: vec![admin, member, disabled],
+        access_tokens: HashMap::new(),
+        segment: Segment {
+            workspace_id,
+            workspace_name: "Sandbox Workspace".into(),
+            workspace_slug: "sandbox-workspace".into(),
+            roles,
+            groups,
+            users,
+        },
+    };
+    (creds, data)
+}
+
+pub fn unix_ms(t: SystemTime) -> u128 {
+    t.duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap_or(Duration::ZERO)
+        .as_millis()
+}
