@@ -6,6 +6,9 @@
 //! - Segment's Public API under `/segment` (`segment/`).
 //! - Test controls under `/__sandbox/` (`controls.rs`).
 
+// Handlers return `Result<Response, Response>`: the error is a ready response.
+#![allow(clippy::result_large_err)]
+
 pub mod c1;
 pub mod config;
 pub mod controls;
@@ -353,14 +356,18 @@ pub async fn run(
         source,
     })?;
     let _ = sb.base_url.set(format!("http://{addr}"));
+    if let Some(path) = &sb.config.env_file {
+        // Written whole and renamed into place, so a reader never sees half a file.
+        let tmp = path.with_extension("partial");
+        std::fs::write(&tmp, sb.env_lines())
+            .and_then(|()| std::fs::rename(&tmp, path))
+            .map_err(|source| StartError::EnvFile {
+                path: path.display().to_string(),
+                source,
+            })?;
+    }
     println!("conductorone-sandbox listening on http://{addr}");
     print!("{}", sb.env_lines());
-    if let Some(path) = &sb.config.env_file {
-        std::fs::write(path, sb.env_lines()).map_err(|source| StartError::EnvFile {
-            path: path.display().to_string(),
-            source,
-        })?;
-    }
     use std::io::Write as _;
     let _ = std::io::stdout().flush();
     axum::serve(listener, router(sb))

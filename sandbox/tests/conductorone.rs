@@ -1,0 +1,605 @@
+//! The ConductorOne part, against the running sandbox.
+
+mod common;
+
+use common::{jwt, key_of_secret, now, start};
+use serde_json::{json, Value};
+
+const SEGMENT: &str = "2YuQMfugzij8vRI4FGkYNcMxgOe";
+
+async fn assertion_token(sb: &common::Sandbox, claims: Value) -> reqwest::Response {
+    let key = key_of_secret(sb.var("CONDUCTORONE_CLIENT_SECRET"));
+    sb.http
+        .post(format!("{}/auth/v1/token", sb.base()))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", sb.var("CONDUCTORONE_CLIENT_ID")),
+            (
+                "client_assertion_type",
+                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            ),
+            ("client_assertion", &jwt(&key, &claims)),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
+fn claims(sb: &common::Sandbox) -> Value {
+    let id = sb.var("CONDUCTORONE_CLIENT_ID");
+    let t = now();
+    json!({ "iss": id, "sub": id, "aud": ["127.0.0.1"], "exp": t + 120, "iat": t, "nbf": t - 120 })
+}
+
+#[tokio::test]
+async fn jwt_assertion_checks_every_claim() {
+    let sb = start(&["--seed", "5"]);
+    let r = assertion_token(&sb, claims(&sb)).await;
+    assert_eq!(r.status(), 200);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["token_type"], "Bearer");
+    assert_eq!(body["expires_in"], 600);
+    let token = body["access_token"].as_str().unwrap().to_string();
+    let (s, intro) = sb.c1("GET", "/api/v1/auth/introspect", &token, None).await;
+    assert_eq!(s, 200);
+    assert_eq!(
+        intro["userId"],
+        sb.var("CONDUCTORONE_SANDBOX_ADMIN_USER_ID")
+    );
+
+    let t = now();
+    let mut bad: Vec<(&str, Value)> = Vec::new();
+    let mut c = claims(&sb);
+    c["iss"] = json!("someone-else");
+    bad.push(("iss", c));
+    let mut c = claims(&sb);
+    c["sub"] = json!("someone-else");
+    bad.push(("sub", c));
+    let mut c = claims(&sb);
+    c["aud"] = json!(["evil.example.com"]);
+    bad.push(("aud", c));
+    let mut c = claims(&sb);
+    c["exp"] = json!(t - 1);
+    bad.push(("expired", c));
+    let mut c = claims(&sb);
+    c["exp"] = json!(t + 3600);
+    bad.push(("five minutes", c));
+    let mut c = claims(&sb);
+    c["nbf"] = json!(t + 600);
+    bad.push(("not valid yet", c));
+    for (what, c) in bad {
+        let r = assertion_token(&sb, c).await;
+        assert_eq!(r.status(), 401, "{what}");
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["code"], 16, "{what}");
+        assert!(
+            body["message"]
+                .as_str()
+                .unwrap()
+                .contains("invalid client assertion"),
+            "{what}: {body}"
+        );
+    }
+
+    // A signature by another key.
+    let other = aws_lc_rs::signature::Ed25519KeyPair::from_seed_unchecked(&[9u8; 32]).unwrap();
+    let r = sb
+        .http
+        .post(format!("{}/auth/v1/token", sb.base()))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", sb.var("CONDUCTORONE_CLIENT_ID")),
+            (
+                "client_assertion_type",
+                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            ),
+            ("client_assertion", &jwt(&other, &claims(&sb))),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    let body: Value = r.json().await.unwrap();
+    assert!(body["message"].as_str().unwrap().contains("bad signature"));
+}
+
+#[tokio::test]
+async fn secret_form_and_bad_credentials() {
+    let sb = start(&[]);
+    let token = sb.token_with_secret().await;
+    assert!(token.starts_with("c1sbx_"));
+    let r = sb
+        .http
+        .post(format!("{}/auth/v1/token", sb.base()))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", sb.var("CONDUCTORONE_CLIENT_ID")),
+            ("client_secret", "secret-token:conductorone.com:v1:wrong"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    let r = sb
+        .http
+        .post(format!("{}/auth/v1/token", sb.base()))
+        .form(&[("grant_type", "password"), ("client_id", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["code"], 3);
+}
+
+#[tokio::test]
+async fn access_tokens_expire_and_unknown_ones_are_refused() {
+    let sb = start(&["--token-ttl", "1"]);
+    let token = sb.token_with_secret().await;
+    let (s, _) = sb.c1("GET", "/api/v1/apps", &token, None).await;
+    assert_eq!(s, 200);
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    let (s, body) = sb.c1("GET", "/api/v1/apps", &token, None).await;
+    assert_eq!(s, 401);
+    assert_eq!(body["code"], 16);
+    let (s, _) = sb.c1("GET", "/api/v1/apps", "c1sbx_made_up", None).await;
+    assert_eq!(s, 401);
+    let r = sb
+        .http
+        .get(format!("{}/api/v1/apps", sb.base()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+}
+
+#[tokio::test]
+async fn apps_create_get_list_page_delete() {
+    let sb = start(&[]);
+    let t = sb.token_with_secret().await;
+    let (s, body) = sb.c1("POST", "/api/v1/apps", &t, Some(json!({}))).await;
+    assert_eq!(
+        (s, body["code"].as_i64()),
+        (400, Some(3)),
+        "displayName is required: {body}"
+    );
+    let mut ids = Vec::new();
+    for i in 0..27 {
+        let (s, body) = sb
+            .c1(
+                "POST",
+                "/api/v1/apps",
+                &t,
+                Some(json!({ "displayName": format!("App {i}") })),
+            )
+            .await;
+        assert_eq!(s, 200);
+        ids.push(body["app"]["id"].as_str().unwrap().to_string());
+    }
+    let (s, got) = sb
+        .c1("GET", &format!("/api/v1/apps/{}", ids[3]), &t, None)
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(got["app"]["displayName"], "App 3");
+    // Paging: page_size 10 gives 10, 10, 7, then an empty nextPageToken.
+    let mut seen = Vec::new();
+    let mut token = String::new();
+    let mut pages = 0;
+    loop {
+        let (s, page) = sb
+            .c1(
+                "GET",
+                &format!("/api/v1/apps?page_size=10&page_token={token}"),
+                &t,
+                None,
+            )
+            .await;
+        assert_eq!(s, 200);
+        pages += 1;
+        for a in page["list"].as_array().unwrap() {
+            seen.push(a["id"].as_str().unwrap().to_string());
+        }
+        token = page["nextPageToken"].as_str().unwrap().to_string();
+        if token.is_empty() {
+            break;
+        }
+    }
+    assert_eq!(pages, 3);
+    seen.sort();
+    let mut want = ids.clone();
+    want.sort();
+    assert_eq!(seen, want);
+    let (s, page) = sb.c1("GET", "/api/v1/apps", &t, None).await;
+    assert_eq!(
+        (s, page["list"].as_array().unwrap().len()),
+        (200, 25),
+        "default page size 25"
+    );
+    let (s, _) = sb
+        .c1("GET", "/api/v1/apps?page_token=garbage", &t, None)
+        .await;
+    assert_eq!(s, 400);
+
+    let (s, _) = sb
+        .c1(
+            "DELETE",
+            &format!("/api/v1/apps/{}", ids[0]),
+            &t,
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let (s, body) = sb
+        .c1("GET", &format!("/api/v1/apps/{}", ids[0]), &t, None)
+        .await;
+    assert_eq!((s, body["code"].as_i64()), (404, Some(5)));
+    assert!(body["message"].is_string());
+}
+
+fn env_config(token: &str) -> Value {
+    json!({
+        "@type": "type.googleapis.com/c1.api.app.v1.EnvConfig",
+        "configuration": { "segment_access_token": { "stringValue": token } }
+    })
+}
+
+async fn new_app(sb: &common::Sandbox, t: &str) -> String {
+    let (_, body) = sb
+        .c1(
+            "POST",
+            "/api/v1/apps",
+            t,
+            Some(json!({ "displayName": "Segment" })),
+        )
+        .await;
+    body["app"]["id"].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn connectors_lifecycle_sync_and_secrets() {
+    let sb = start(&["--sync-delay", "300"]);
+    let t = sb.token_with_secret().await;
+    let app = new_app(&sb, &t).await;
+    let owner = sb.var("SEGMENT_ACCESS_TOKEN").to_string();
+    let (s, created) = sb
+        .c1(
+            "POST",
+            &format!("/api/v1/apps/{app}/connectors/create"),
+            &t,
+            Some(json!({ "catalogId": SEGMENT, "config": env_config(&owner) })),
+        )
+        .await;
+    assert_eq!(s, 200, "{created}");
+    let c = &created["connectorView"]["connector"];
+    let id = c["id"].as_str().unwrap().to_string();
+    assert_eq!(c["catalogId"], SEGMENT);
+    assert_eq!(c["appId"], app);
+    assert_eq!(c["status"]["status"], "SYNC_STATUS_RUNNING");
+    assert_eq!(
+        c["userIds"],
+        json!([sb.var("CONDUCTORONE_SANDBOX_ADMIN_USER_ID")]),
+        "owner defaults to the caller"
+    );
+    assert!(
+        !created.to_string().contains(&owner),
+        "secret config values are never returned"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(450)).await;
+    let (s, got) = sb
+        .c1(
+            "GET",
+            &format!("/api/v1/apps/{app}/connectors/{id}"),
+            &t,
+            None,
+        )
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(
+        got["connectorView"]["connector"]["status"]["status"],
+        "SYNC_STATUS_DONE"
+    );
+    assert!(!got.to_string().contains(&owner));
+
+    // Update with a mask: owners and name; the other fields stay.
+    let (_, users) = sb.c1("GET", "/api/v1/users", &t, None).await;
+    let member = users["list"][1]["user"]["id"].as_str().unwrap().to_string();
+    let (s, upd) = sb
+        .c1(
+            "POST",
+            &format!("/api/v1/apps/{app}/connectors/{id}"),
+            &t,
+            Some(json!({ "connector": { "displayName": "Segment prod", "userIds": [member], "description": "ignored" }, "updateMask": "displayName,userIds" })),
+        )
+        .await;
+    assert_eq!(s, 200, "{upd}");
+    let c = &upd["connectorView"]["connector"];
+    assert_eq!(c["displayName"], "Segment prod");
+    assert_eq!(c["userIds"], json!([member]));
+    assert_eq!(c["description"], "", "not in the mask");
+    assert_eq!(
+        c["status"]["status"], "SYNC_STATUS_DONE",
+        "no config change, no new sync"
+    );
+
+    // A config update with the member token restarts the sync, which then fails.
+    let member_token = sb.var("SEGMENT_MEMBER_TOKEN").to_string();
+    let (s, upd) = sb
+        .c1(
+            "POST",
+            &format!("/api/v1/apps/{app}/connectors/{id}"),
+            &t,
+            Some(json!({ "connector": { "config": env_config(&member_token) }, "updateMask": "config" })),
+        )
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(
+        upd["connectorView"]["connector"]["status"]["status"],
+        "SYNC_STATUS_RUNNING"
+    );
+    tokio::time::sleep(std::time::Duration::from_millis(450)).await;
+    let (_, got) = sb
+        .c1(
+            "GET",
+            &format!("/api/v1/apps/{app}/connectors/{id}"),
+            &t,
+            None,
+        )
+        .await;
+    let st = &got["connectorView"]["connector"]["status"];
+    assert_eq!(st["status"], "SYNC_STATUS_ERROR");
+    assert!(st["lastError"].as_str().unwrap().contains("403"));
+
+    // force_sync restarts it.
+    let (s, _) = sb
+        .c1(
+            "POST",
+            &format!("/api/v1/apps/{app}/connectors/{id}/force_sync"),
+            &t,
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let (_, got) = sb
+        .c1(
+            "GET",
+            &format!("/api/v1/apps/{app}/connectors/{id}"),
+            &t,
+            None,
+        )
+        .await;
+    assert_eq!(
+        got["connectorView"]["connector"]["status"]["status"],
+        "SYNC_STATUS_RUNNING"
+    );
+
+    // Masks are checked.
+    for (mask, why) in [("", "required"), ("catalogId", "cannot be updated")] {
+        let (s, body) = sb
+            .c1(
+                "POST",
+                &format!("/api/v1/apps/{app}/connectors/{id}"),
+                &t,
+                Some(json!({ "connector": {}, "updateMask": mask })),
+            )
+            .await;
+        assert_eq!(s, 400, "{mask}");
+        assert!(body["message"].as_str().unwrap().contains(why), "{body}");
+    }
+    let (s, _) = sb
+        .c1(
+            "POST",
+            &format!("/api/v1/apps/{app}/connectors/{id}"),
+            &t,
+            Some(json!({ "connector": { "userIds": ["nobody"] }, "updateMask": "userIds" })),
+        )
+        .await;
+    assert_eq!(s, 400, "unknown owners are refused");
+
+    let (s, list) = sb
+        .c1("GET", &format!("/api/v1/apps/{app}/connectors"), &t, None)
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(list["list"].as_array().unwrap().len(), 1);
+    assert_eq!(list["nextPageToken"], "");
+
+    let (s, _) = sb
+        .c1(
+            "DELETE",
+            &format!("/api/v1/apps/{app}/connectors/{id}"),
+            &t,
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let (s, body) = sb
+        .c1(
+            "GET",
+            &format!("/api/v1/apps/{app}/connectors/{id}"),
+            &t,
+            None,
+        )
+        .await;
+    assert_eq!((s, body["code"].as_i64()), (404, Some(5)));
+    let (s, _) = sb
+        .c1(
+            "DELETE",
+            &format!("/api/v1/apps/{app}/connectors/{id}"),
+            &t,
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(s, 404);
+    assert_eq!(sb.state().await["connectors"].as_array().unwrap().len(), 0);
+}
+
+#[tokio::test]
+async fn revoked_token_sync_errors_and_delegated_connectors() {
+    let sb = start(&["--sync-delay", "100"]);
+    let t = sb.token_with_secret().await;
+    let app = new_app(&sb, &t).await;
+    let revoked = sb.var("SEGMENT_REVOKED_TOKEN").to_string();
+    let (_, created) = sb
+        .c1(
+            "POST",
+            &format!("/api/v1/apps/{app}/connectors/create"),
+            &t,
+            Some(json!({ "catalogId": SEGMENT, "config": env_config(&revoked) })),
+        )
+        .await;
+    let id = created["connectorView"]["connector"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    let state = sb.state().await;
+    let c = state["connectors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id.as_str())
+        .unwrap()
+        .clone();
+    assert_eq!(c["status"]["status"], "SYNC_STATUS_ERROR");
+    assert!(c["status"]["lastError"].as_str().unwrap().contains("401"));
+    assert!(!state.to_string().contains(&revoked));
+
+    let (s, d) = sb
+        .c1(
+            "POST",
+            &format!("/api/v1/apps/{app}/connectors"),
+            &t,
+            Some(json!({ "catalogId": SEGMENT, "displayName": "Segment" })),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let did = d["connectorView"]["connector"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(d["connectorView"]["connector"]["config"], Value::Null);
+    let (s, body) = sb
+        .c1(
+            "POST",
+            &format!("/api/v1/apps/{app}/connectors/{did}/delegated"),
+            &t,
+            Some(json!({ "connector": { "config": env_config("x") }, "updateMask": "config" })),
+        )
+        .await;
+    assert_eq!(s, 400, "delegated updates cannot set config: {body}");
+    let (s, body) = sb
+        .c1(
+            "POST",
+            &format!("/api/v1/apps/{app}/connectors/{did}/delegated"),
+            &t,
+            Some(json!({ "connector": { "displayName": "Renamed" }, "updateMask": "displayName" })),
+        )
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(body["connectorView"]["connector"]["displayName"], "Renamed");
+    let (s, _) = sb
+        .c1(
+            "POST",
+            &format!("/api/v1/apps/{app}/connectors/{did}/force_sync"),
+            &t,
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(s, 400, "nothing to sync without config");
+
+    // Deleting the app removes its connectors.
+    let (s, _) = sb
+        .c1(
+            "DELETE",
+            &format!("/api/v1/apps/{app}"),
+            &t,
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let state = sb.state().await;
+    assert!(state["connectors"].as_array().unwrap().is_empty());
+    let (s, _) = sb
+        .c1(
+            "POST",
+            "/api/v1/apps/nope/connectors/create",
+            &t,
+            Some(json!({ "catalogId": SEGMENT })),
+        )
+        .await;
+    assert_eq!(s, 404);
+    let (s, body) = sb
+        .c1(
+            "POST",
+            &format!("/api/v1/apps/{app}/connectors/create"),
+            &t,
+            Some(json!({ "catalogId": 7 })),
+        )
+        .await;
+    assert_eq!(
+        (s, body["code"].as_i64()),
+        (400, Some(3)),
+        "a mistyped body is invalid: {body}"
+    );
+    assert!(body["message"]
+        .as_str()
+        .unwrap()
+        .contains("invalid request body"));
+}
+
+#[tokio::test]
+async fn users_list_get_search_and_introspect() {
+    let sb = start(&[]);
+    let t = sb.token_with_secret().await;
+    let (s, users) = sb.c1("GET", "/api/v1/users", &t, None).await;
+    assert_eq!(s, 200);
+    let list = users["list"].as_array().unwrap();
+    assert_eq!(list.len(), 3);
+    let statuses: Vec<&str> = list
+        .iter()
+        .map(|u| u["user"]["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(statuses, ["ENABLED", "ENABLED", "DISABLED"]);
+    let admin = sb.var("CONDUCTORONE_SANDBOX_ADMIN_USER_ID");
+    let (s, one) = sb
+        .c1("GET", &format!("/api/v1/users/{admin}"), &t, None)
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(
+        one["userView"]["user"]["email"],
+        "admin@sandbox.example.com"
+    );
+    let (s, _) = sb.c1("GET", "/api/v1/users/nope", &t, None).await;
+    assert_eq!(s, 404);
+    let (s, found) = sb
+        .c1(
+            "POST",
+            "/api/v1/search/users",
+            &t,
+            Some(json!({ "email": "member@sandbox.example.com" })),
+        )
+        .await;
+    assert_eq!(s, 200);
+    assert_eq!(found["list"].as_array().unwrap().len(), 1);
+    let (_, none) = sb
+        .c1(
+            "POST",
+            "/api/v1/search/users",
+            &t,
+            Some(json!({ "email": "member@sandbox.example" })),
+        )
+        .await;
+    assert_eq!(
+        none["list"].as_array().unwrap().len(),
+        0,
+        "exact match only"
+    );
+    let (s, body) = sb
+        .c1(
+            "POST",
+            "/api/v1/search/users",
+            &t,
+            Some(json!({ "email": 5 })),
+        )
+        .await;
+    assert_eq!((s, body["code"].as_i64()), (400, Some(3)));
+}

@@ -1,0 +1,197 @@
+//! `/__sandbox` controls, the env file, latency and --state-file.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::start;
+use serde_json::json;
+
+#[test]
+fn help_documents_every_flag() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_conductorone-sandbox"))
+        .arg("--help")
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    for flag in [
+        "--listen",
+        "--env-file",
+        "--seed",
+        "--token-ttl",
+        "--sync-delay",
+        "--segment-groups",
+        "--segment-roles",
+        "--segment-users",
+        "--segment-rate-limit",
+        "--latency-ms",
+        "--latency-jitter-ms",
+        "--state-file",
+    ] {
+        let line = help
+            .lines()
+            .find(|l| l.trim_start().starts_with(flag))
+            .unwrap_or_else(|| panic!("{flag} missing:\n{help}"));
+        assert!(
+            line.len() > flag.len() + 20,
+            "{flag} has a description: {line}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn env_file_holds_every_variable() {
+    let dir = tempfile_dir();
+    let path = dir.join("sandbox.env");
+    let sb = start(&["--env-file", path.to_str().unwrap()]);
+    let text = std::fs::read_to_string(&path).unwrap();
+    for k in [
+        "CONDUCTORONE_SERVER_URL",
+        "CONDUCTORONE_CLIENT_ID",
+        "CONDUCTORONE_CLIENT_SECRET",
+        "SEGMENT_API_URL",
+        "SEGMENT_ACCESS_TOKEN",
+        "SEGMENT_MEMBER_TOKEN",
+        "SEGMENT_REVOKED_TOKEN",
+        "CONDUCTORONE_SANDBOX_ADMIN_USER_ID",
+    ] {
+        let line = text
+            .lines()
+            .find(|l| l.starts_with(&format!("{k}=")))
+            .unwrap_or_else(|| panic!("{k} missing"));
+        assert_eq!(line, format!("{k}={}", sb.var(k)));
+    }
+    assert!(sb
+        .var("CONDUCTORONE_CLIENT_SECRET")
+        .starts_with("secret-token:conductorone.com:v1:"));
+    assert!(sb.var("SEGMENT_API_URL").ends_with("/segment"));
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+fn tempfile_dir() -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("sbx-{}-{}", std::process::id(), common::now()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+#[tokio::test]
+async fn request_log_redacts_every_secret() {
+    let sb = start(&[]);
+    let t = sb.token_with_secret().await;
+    let owner = sb.var("SEGMENT_ACCESS_TOKEN").to_string();
+    // A careless client putting secrets in the query string.
+    let _ = sb
+        .http
+        .get(sb.segment(&format!("/roles?token={owner}&at={t}")))
+        .bearer_auth(&owner)
+        .send()
+        .await
+        .unwrap();
+    let _ = sb.c1("GET", "/api/v1/apps", &t, None).await;
+    let log = sb.requests().await;
+    let text = serde_json::to_string(&log).unwrap();
+    assert!(!text.contains(&owner) && !text.contains(&t), "{text}");
+    assert!(text.contains("REDACTED"));
+    let entry = log
+        .iter()
+        .find(|e| e["path"].as_str().unwrap().starts_with("/segment/roles"))
+        .unwrap();
+    assert_eq!(entry["method"], "GET");
+    assert_eq!(entry["status"], 200);
+    assert!(log
+        .iter()
+        .any(|e| e["path"] == "/auth/v1/token" && e["status"] == 200));
+}
+
+#[tokio::test]
+async fn faults_fail_or_hang_the_next_matching_requests() {
+    let sb = start(&[]);
+    let owner = sb.var("SEGMENT_ACCESS_TOKEN").to_string();
+    sb.fault(json!({ "method": "GET", "path": "/segment/groups*", "count": 2, "status": 429, "retry_after": 1 })).await;
+    for _ in 0..2 {
+        let (s, h, body) = sb.seg_get("/groups", &owner).await;
+        assert_eq!(s, 429);
+        assert_eq!(h["retry-after"], "1");
+        assert!(body["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("fault injected"));
+    }
+    let (s, _, _) = sb.seg_get("/groups", &owner).await;
+    assert_eq!(s, 200, "only the next two");
+
+    let t = sb.token_with_secret().await;
+    sb.fault(json!({ "path": "/api/v1/apps", "status": 503 }))
+        .await;
+    let (s, body) = sb.c1("GET", "/api/v1/apps", &t, None).await;
+    assert_eq!((s, body["code"].as_i64()), (503, Some(14)));
+
+    sb.fault(json!({ "method": "GET", "path": "/segment/roles", "hang_ms": 400 }))
+        .await;
+    let start_t = Instant::now();
+    let (s, _, _) = sb.seg_get("/roles", &owner).await;
+    assert_eq!(s, 200);
+    assert!(start_t.elapsed() >= Duration::from_millis(400));
+
+    let r = sb
+        .http
+        .post(format!("{}/__sandbox/faults", sb.base()))
+        .json(&json!({ "path": "/x" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400, "a fault needs a status or a hang");
+}
+
+#[tokio::test]
+async fn latency_applies_to_api_requests_only() {
+    let sb = start(&["--latency-ms", "150"]);
+    let owner = sb.var("SEGMENT_ACCESS_TOKEN").to_string();
+    let t0 = Instant::now();
+    let (s, _, _) = sb.seg_get("/", &owner).await;
+    assert_eq!(s, 200);
+    assert!(t0.elapsed() >= Duration::from_millis(150));
+    let t0 = Instant::now();
+    let _ = sb.state().await;
+    assert!(
+        t0.elapsed() < Duration::from_millis(150),
+        "controls are not delayed"
+    );
+}
+
+#[tokio::test]
+async fn state_file_survives_a_restart() {
+    let dir = tempfile_dir();
+    let path = dir.join("state.json");
+    let p = path.to_str().unwrap();
+    let (app_id, token, secret) = {
+        let sb = start(&["--state-file", p]);
+        let t = sb.token_with_secret().await;
+        let (_, body) = sb
+            .c1(
+                "POST",
+                "/api/v1/apps",
+                &t,
+                Some(json!({ "displayName": "Kept" })),
+            )
+            .await;
+        (
+            body["app"]["id"].as_str().unwrap().to_string(),
+            t,
+            sb.var("CONDUCTORONE_CLIENT_SECRET").to_string(),
+        )
+    };
+    let sb = start(&["--state-file", p]);
+    assert_eq!(
+        sb.var("CONDUCTORONE_CLIENT_SECRET"),
+        secret,
+        "credentials persist"
+    );
+    let (s, body) = sb
+        .c1("GET", &format!("/api/v1/apps/{app_id}"), &token, None)
+        .await;
+    assert_eq!(s, 200, "apps and tokens persist: {body}");
+    assert_eq!(body["app"]["displayName"], "Kept");
+    drop(sb);
+    let _ = std::fs::remove_dir_all(dir);
+}
