@@ -58,4 +58,13 @@ pub struct Config {
     /// Load apps, connectors and tokens from this file at start, and save them after each change.
     #[arg(long, value_name = "PATH")]
     pub state_file: Option<PathBuf>,
+
+    /// Refuse (400, saying what is wrong) any request whose query or JSON body
+    /// does not conform to the vendor's OpenAPI spec, where the spec covers it.
+    #[arg(long)]
+    pub strict: bool,
+
+    /// Where the vendors' OpenAPI specs are (for --strict).
+    #[arg(long, default_value = "../shared/specs", value_name = "DIR")]
+    pub spec_dir: PathBuf,
 }

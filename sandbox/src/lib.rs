@@ -14,6 +14,7 @@ pub mod config;
 pub mod controls;
 pub mod ids;
 pub mod segment;
+pub mod spec;
 pub mod state;
 
 use std::collections::HashMap;
@@ -57,6 +58,8 @@ pub struct Sandbox {
     /// Segment token -> (window start, unix seconds; requests in the window).
     rate: Mutex<HashMap<String, (u64, u32)>>,
     base_url: OnceLock<String>,
+    /// Loaded with `--strict`.
+    specs: Option<spec::Specs>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -94,6 +97,8 @@ pub enum StartError {
     },
     #[error("server failed: {0}")]
     Serve(std::io::Error),
+    #[error("--strict needs the vendors' specs (--spec-dir): {0}")]
+    Spec(#[from] spec::SpecError),
 }
 
 impl Sandbox {
@@ -124,7 +129,13 @@ impl Sandbox {
                 state::seed(&ids, &sizes, SystemTime::now())
             }
         };
+        let specs = if config.strict {
+            Some(spec::Specs::load(&config.spec_dir)?)
+        } else {
+            None
+        };
         Ok(Arc::new(Sandbox {
+            specs,
             config,
             ids,
             creds,
@@ -301,10 +312,10 @@ async fn api_layer(State(sb): State<Arc<Sandbox>>, req: Request, next: Next) -> 
             }
             match f.status {
                 Some(status) => fault_response(&path, status, f.retry_after),
-                None => next.run(req).await,
+                None => strictly(&sb, req, next).await,
             }
         }
-        None => next.run(req).await,
+        None => strictly(&sb, req, next).await,
     };
     let entry = LogEntry {
         method: method.to_string(),
@@ -313,6 +324,47 @@ async fn api_layer(State(sb): State<Arc<Sandbox>>, req: Request, next: Next) -> 
     };
     lock(&sb.log).push(entry);
     resp
+}
+
+/// With `--strict`, refuses requests that do not conform to the spec.
+async fn strictly(sb: &Sandbox, req: Request, next: Next) -> Response {
+    let Some(specs) = &sb.specs else {
+        return next.run(req).await;
+    };
+    let (parts, body) = req.into_parts();
+    let bytes = match axum::body::to_bytes(body, 16 << 20).await {
+        Ok(b) => b,
+        Err(e) => {
+            return fault_body(
+                parts.uri.path(),
+                StatusCode::BAD_REQUEST,
+                &format!("cannot read the body: {e}"),
+            )
+        }
+    };
+    let path = parts.uri.path();
+    let (spec, spec_path) = specs.for_path(path);
+    let query: Vec<(String, String)> =
+        url::form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
+            .into_owned()
+            .collect();
+    if let Err((e, field)) = spec.check_request(parts.method.as_str(), spec_path, &query, &bytes) {
+        let msg = format!("the request does not conform to the API spec: {e}");
+        if is_segment(path) {
+            return segment::field_error("validation", &msg, field.as_deref().unwrap_or(""));
+        }
+        return fault_body(path, StatusCode::BAD_REQUEST, &msg);
+    }
+    next.run(Request::from_parts(parts, axum::body::Body::from(bytes)))
+        .await
+}
+
+fn fault_body(path: &str, code: StatusCode, message: &str) -> Response {
+    if is_segment(path) {
+        segment::error(code, "validation", message)
+    } else {
+        c1::status_error(c1::grpc_code_for(code), message)
+    }
 }
 
 fn fault_response(path: &str, status: u16, retry_after: Option<u64>) -> Response {

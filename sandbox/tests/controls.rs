@@ -97,7 +97,10 @@ async fn request_log_redacts_every_secret() {
         .find(|e| e["path"].as_str().unwrap().starts_with("/segment/roles"))
         .unwrap();
     assert_eq!(entry["method"], "GET");
-    assert_eq!(entry["status"], 200);
+    assert_eq!(
+        entry["status"], 400,
+        "strict mode refuses the unknown query parameters"
+    );
     assert!(log
         .iter()
         .any(|e| e["path"] == "/auth/v1/token" && e["status"] == 200));

@@ -42,7 +42,8 @@ pub fn error(status: StatusCode, kind: &str, message: &str) -> Response {
         .into_response()
 }
 
-fn field_error(kind: &str, message: &str, field: &str) -> Response {
+/// A 400 Segment error naming the field.
+pub fn field_error(kind: &str, message: &str, field: &str) -> Response {
     (
         StatusCode::BAD_REQUEST,
         Json(json!({ "errors": [{ "type": kind, "message": message, "field": field }] })),

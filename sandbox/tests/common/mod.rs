@@ -22,8 +22,26 @@ impl Drop for Sandbox {
     }
 }
 
+/// The vendors' specs, beside the repository as in CI.
+pub fn spec_dir() -> std::path::PathBuf {
+    let dir = std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/specs"));
+    assert!(
+        dir.join("conductorone-openapi.yaml").is_file() && dir.join("segment-public-api-openapi.v36.json").is_file(),
+        "the vendors' OpenAPI specs are not at {} (../shared/specs beside the repository); the sandbox tests need them",
+        dir.display()
+    );
+    dir
+}
+
+/// Starts the sandbox in strict mode (every request checked against the specs).
 pub fn start(args: &[&str]) -> Sandbox {
+    let specs = spec_dir();
     let mut child = Command::new(env!("CARGO_BIN_EXE_conductorone-sandbox"))
+        .args([
+            "--strict",
+            "--spec-dir",
+            specs.to_str().expect("utf-8 path"),
+        ])
         .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
