@@ -60,6 +60,8 @@ pub struct Sandbox {
     base_url: OnceLock<String>,
     /// Loaded with `--strict`.
     specs: Option<spec::Specs>,
+    /// Segment's (unchanging) objects, serialized once.
+    segment_cache: segment::Cache,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -134,7 +136,9 @@ impl Sandbox {
         } else {
             None
         };
+        let segment_cache = segment::Cache::new(&data.segment);
         Ok(Arc::new(Sandbox {
+            segment_cache,
             specs,
             config,
             ids,

@@ -86,7 +86,7 @@ impl Specs {
     /// The spec for a sandbox path, and the path as the spec writes it.
     pub fn for_path<'a>(&self, path: &'a str) -> (&OpenApi, &'a str) {
         match path.strip_prefix("/segment") {
-            Some(rest) if rest.is_empty() => (&self.segment, "/"),
+            Some("") => (&self.segment, "/"),
             Some(rest) if rest.starts_with('/') => (&self.segment, rest),
             _ => (&self.conductorone, path),
         }

@@ -126,6 +126,52 @@ fn authorize(sb: &Sandbox, headers: &HeaderMap, access: Access) -> Result<Header
     Ok(out)
 }
 
+/// Segment's objects never change after seeding, so lists are served from
+/// JSON serialized once: a page is a concatenation of ready-made elements.
+pub struct Cache {
+    roles: Vec<String>,
+    groups: Vec<String>,
+    users: Vec<String>,
+}
+
+impl Cache {
+    pub fn new(s: &crate::state::Segment) -> Cache {
+        Cache {
+            roles: s.roles.iter().map(|r| s.role_json(r).to_string()).collect(),
+            groups: s
+                .groups
+                .iter()
+                .map(|g| s.group_json(g).to_string())
+                .collect(),
+            users: s.users.iter().map(|u| s.user_json(u).to_string()).collect(),
+        }
+    }
+}
+
+/// `{"data": {"<key>": [items...], "pagination": {...}}}` from serialized items.
+fn ok_list(headers: HeaderMap, key: &str, items: &[String], pagination: &Value) -> Response {
+    let mut body = String::with_capacity(items.iter().map(|i| i.len() + 1).sum::<usize>() + 128);
+    body.push_str("{\"data\":{\"");
+    body.push_str(key);
+    body.push_str("\":[");
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            body.push(',');
+        }
+        body.push_str(item);
+    }
+    body.push_str("],\"pagination\":");
+    body.push_str(&pagination.to_string());
+    body.push_str("}}");
+    let mut r = (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        body,
+    )
+        .into_response();
+    r.headers_mut().extend(headers);
+    r
+}
+
 fn ok(headers: HeaderMap, data: Value) -> Response {
     let mut r = Json(json!({ "data": data })).into_response();
     r.headers_mut().extend(headers);
@@ -213,10 +259,8 @@ async fn roles(
         Ok(p) => p,
         Err(r) => return r,
     };
-    let d = sb.data();
-    let (items, p) = paginate(&d.segment.roles, offset, count);
-    let roles: Vec<Value> = items.iter().map(|r| d.segment.role_json(r)).collect();
-    ok(h, json!({ "roles": roles, "pagination": p }))
+    let (items, p) = paginate(&sb.segment_cache.roles, offset, count);
+    ok_list(h, "roles", items, &p)
 }
 
 async fn groups(
@@ -232,10 +276,8 @@ async fn groups(
         Ok(p) => p,
         Err(r) => return r,
     };
-    let d = sb.data();
-    let (items, p) = paginate(&d.segment.groups, offset, count);
-    let groups: Vec<Value> = items.iter().map(|g| d.segment.group_json(g)).collect();
-    ok(h, json!({ "userGroups": groups, "pagination": p }))
+    let (items, p) = paginate(&sb.segment_cache.groups, offset, count);
+    ok_list(h, "userGroups", items, &p)
 }
 
 async fn group(
@@ -302,8 +344,6 @@ async fn users(
         Ok(p) => p,
         Err(r) => return r,
     };
-    let d = sb.data();
-    let (items, p) = paginate(&d.segment.users, offset, count);
-    let users: Vec<Value> = items.iter().map(|u| d.segment.user_json(u)).collect();
-    ok(h, json!({ "users": users, "pagination": p }))
+    let (items, p) = paginate(&sb.segment_cache.users, offset, count);
+    ok_list(h, "users", items, &p)
 }
