@@ -26,13 +26,14 @@ test: tools fmt-check
 lint:
 	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
 
-## The demo: build the provider and run real Terraform on examples/quickstart.
+## The demo: start the sandbox and `terraform apply` examples/quickstart against it.
 demo: tools
 	bash scripts/demo.sh
 
-## Start-up benchmark (see bench/README.md).
+## Benchmarks (see bench/README.md).
 bench: tools
 	bash bench/run.sh
+	bash bench/sandbox.sh
 
 clean:
 	$(CARGO) clean

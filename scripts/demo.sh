@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# The demo. Today: builds the provider and runs real Terraform's `validate` on
-# examples/quickstart through dev_overrides. The local sandbox that stands in
-# for ConductorOne and Segment is not built yet, so there is nothing to apply
-# against; once it exists this script starts it and runs `terraform apply`.
+# The demo: builds the provider and the sandbox, starts the sandbox (a local
+# ConductorOne + Segment), runs real `terraform apply` of examples/quickstart
+# against it, prints the outputs and where the state is, and stops the sandbox.
+# Re-running starts from a fresh working directory each time.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -10,34 +10,48 @@ cd "$root"
 step() { printf '\n==> %s\n' "$*"; }
 fail() { printf '\ndemo failed: %s\n' "$*" >&2; exit 1; }
 
-step "Building the provider (cargo build --release)"
-cargo build --locked --release --bin terraform-provider-conductorone || fail "cargo build failed"
+step "Building the provider and the sandbox (cargo build)"
+cargo build --locked -p terraform-provider-conductorone -p conductorone-sandbox --bins || fail "cargo build failed"
 
 tf=$(command -v terraform || true)
 [ -n "$tf" ] || tf="$root/.tools/terraform-1.15.5/terraform"
 [ -x "$tf" ] || fail "no terraform found (run 'make tools')"
 step "Using $("$tf" version | head -n1) at $tf"
 
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+work="$root/target/demo"
+rm -rf "$work"
+mkdir -p "$work"
+env_file="$work/sandbox.env"
+
+step "Starting the sandbox (ConductorOne + Segment on 127.0.0.1)"
+"$root/target/debug/conductorone-sandbox" --env-file "$env_file" --sync-delay 1000 > "$work/sandbox.log" 2>&1 &
+sandbox_pid=$!
+trap 'kill $sandbox_pid 2>/dev/null || true' EXIT
+for _ in $(seq 100); do [ -s "$env_file" ] && break; sleep 0.05; done
+[ -s "$env_file" ] || fail "the sandbox did not start; see $work/sandbox.log"
+set -a
+# shellcheck disable=SC1090
+. "$env_file"
+set +a
+echo "sandbox at $CONDUCTORONE_SERVER_URL (Segment API at $SEGMENT_API_URL)"
+
 cat > "$work/cli.tfrc" <<RC
 provider_installation {
   dev_overrides {
-    "seed/conductorone" = "$root/target/release"
+    "seed/conductorone" = "$root/target/debug"
   }
   direct {}
 }
 RC
 cp examples/quickstart/*.tf "$work/"
+export TF_CLI_CONFIG_FILE="$work/cli.tfrc" TF_IN_AUTOMATION=1 TF_INPUT=0 CHECKPOINT_DISABLE=1
 
-step "terraform validate examples/quickstart"
-(cd "$work" && TF_CLI_CONFIG_FILE="$work/cli.tfrc" TF_IN_AUTOMATION=1 "$tf" validate -no-color) || fail "terraform validate failed"
+step "terraform apply (examples/quickstart)"
+(cd "$work" && "$tf" apply -auto-approve -no-color) || fail "terraform apply failed"
 
-cat <<MSG
+step "Outputs"
+(cd "$work" && "$tf" output -no-color) || fail "terraform output failed"
 
-The provider loads in real Terraform and validates the quickstart.
-Not yet shown: 'terraform apply' — it needs the local ConductorOne/Segment
-sandbox (the next piece of work). With real credentials in the environment
-(SEGMENT_ACCESS_TOKEN) a 'terraform plan' of examples/quickstart reads your
-Segment workspace today.
-MSG
+step "Done"
+echo "State: $work/terraform.tfstate"
+echo "Sandbox log: $work/sandbox.log (the sandbox is stopped now)"

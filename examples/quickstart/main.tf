@@ -1,6 +1,6 @@
-# Quickstart: reads the Segment workspace that SEGMENT_ACCESS_TOKEN belongs to.
-# The integration resource and the group and role data sources join this
-# example as they are built.
+# Quickstart: reads the Segment workspace that the Segment token belongs to.
+# Run it against the local sandbox with `make demo`, or against real services
+# with CONDUCTORONE_* and SEGMENT_ACCESS_TOKEN set.
 terraform {
   required_providers {
     conductorone = {
@@ -13,6 +13,10 @@ provider "conductorone" {}
 
 data "conductorone_segment_workspace" "this" {}
 
-output "segment_workspace_slug" {
-  value = data.conductorone_segment_workspace.this.slug
+output "segment_workspace" {
+  value = {
+    id   = data.conductorone_segment_workspace.this.id
+    name = data.conductorone_segment_workspace.this.name
+    slug = data.conductorone_segment_workspace.this.slug
+  }
 }
