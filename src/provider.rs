@@ -345,9 +345,16 @@ impl Provider for ConductorOneProvider {
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
-        vec![Arc::new(
-            crate::data_sources::segment_workspace::SegmentWorkspace::new(self.shared()),
-        )]
+        use crate::data_sources::{
+            segment_group, segment_groups, segment_role, segment_roles, segment_workspace,
+        };
+        vec![
+            Arc::new(segment_workspace::SegmentWorkspace::new(self.shared())),
+            Arc::new(segment_groups::SegmentGroups::new(self.shared())),
+            Arc::new(segment_group::SegmentGroup::new(self.shared())),
+            Arc::new(segment_roles::SegmentRoles::new(self.shared())),
+            Arc::new(segment_role::SegmentRole::new(self.shared())),
+        ]
     }
 }
 

@@ -43,6 +43,11 @@ pub struct Config {
     #[arg(long, default_value_t = 50, value_name = "N")]
     pub segment_users: usize,
 
+    /// Give the last N seeded groups the names of the first N (duplicate names,
+    /// which Segment does not forbid), for tests of name lookups.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub segment_duplicate_names: usize,
+
     /// Segment requests allowed per token per minute before 429 Too Many Requests (0: no limit).
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub segment_rate_limit: u32,

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::get;
@@ -75,9 +75,16 @@ pub fn router() -> Router<Arc<Sandbox>> {
         .route("/__sandbox/faults", axum::routing::post(add_fault))
 }
 
-async fn state(State(sb): State<Arc<Sandbox>>) -> Json<Value> {
+#[derive(Deserialize)]
+struct StateQuery {
+    /// `full`: list Segment's roles and groups, not just count them.
+    segment: Option<String>,
+}
+
+async fn state(State(sb): State<Arc<Sandbox>>, Query(q): Query<StateQuery>) -> Json<Value> {
     let mut d = sb.data();
     crate::c1::refresh_syncs(&sb, &mut d);
+    let full = q.segment.as_deref() == Some("full");
     Json(json!({
         "apps": d.apps.values().map(crate::state::App::to_json).collect::<Vec<_>>(),
         "connectors": d.connectors.values().map(crate::state::Connector::to_json).collect::<Vec<_>>(),
@@ -87,6 +94,14 @@ async fn state(State(sb): State<Arc<Sandbox>>) -> Json<Value> {
             "groups": d.segment.groups.len(),
             "roles": d.segment.roles.len(),
             "users": d.segment.users.len(),
+            "roleList": if full { d.segment.roles.iter().map(|r| d.segment.role_json(r)).collect::<Vec<_>>() } else { Vec::new() },
+            "groupList": if full {
+                d.segment.groups.iter().map(|g| {
+                    let mut j = d.segment.group_json(g);
+                    j["memberEmails"] = json!(g.members.iter().filter_map(|i| d.segment.users.get(*i)).map(|u| u.email.clone()).collect::<Vec<_>>());
+                    j
+                }).collect::<Vec<_>>()
+            } else { Vec::new() },
         },
     }))
 }

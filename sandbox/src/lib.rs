@@ -125,6 +125,7 @@ impl Sandbox {
             None => {
                 let sizes = state::SeedSizes {
                     groups: config.segment_groups,
+                    duplicate_names: config.segment_duplicate_names,
                     roles: config.segment_roles,
                     users: config.segment_users,
                 };

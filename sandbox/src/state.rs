@@ -300,6 +300,7 @@ const LAST: &[&str] = &[
 
 pub struct SeedSizes {
     pub groups: usize,
+    pub duplicate_names: usize,
     pub roles: usize,
     pub users: usize,
 }
@@ -435,6 +436,11 @@ pub fn seed(ids: &Ids, sizes: &SeedSizes, now: SystemTime) -> (Credentials, Data
         })
         .collect();
 
+    let mut groups = groups;
+    let n = groups.len();
+    for i in 0..sizes.duplicate_names.min(n / 2) {
+        groups[n - 1 - i].name = groups[i].name.clone();
+    }
     let data = Data {
         apps: BTreeMap::new(),
         connectors: BTreeMap::new(),

@@ -11,7 +11,7 @@ use tfplugin::validate;
 use tfplugin::value::Value;
 use tfplugin::AttributePath;
 
-use super::{segment_client, segment_error, segment_token};
+use super::{segment_error, segment_setup};
 use crate::provider::Shared;
 
 /// The Segment workspace that the Segment access token belongs to (Segment
@@ -64,12 +64,7 @@ impl DataSource for SegmentWorkspace {
     }
 
     async fn read(&self, ctx: &Context, config: Value, diags: &mut Diagnostics) -> Value {
-        let setup = self.shared.configured().and_then(|c| {
-            Ok((
-                segment_client(&self.shared, &c)?,
-                segment_token(&config, &c)?,
-            ))
-        });
+        let setup = segment_setup(&self.shared, &config);
         let (client, token) = match setup {
             Ok(s) => s,
             Err(d) => {

@@ -1,5 +1,7 @@
 //! Segment API errors, with messages a user can act on.
 
+use std::time::Duration;
+
 use serde::Deserialize;
 
 use crate::secret::Secret;
@@ -7,18 +9,28 @@ use crate::secret::Secret;
 /// How long a piece of an error body we are willing to show.
 const MAX_MESSAGE: usize = 300;
 
+const MAKE_A_TOKEN: &str =
+    "Create a Public API token with the Workspace Owner access level in Segment \
+    (Settings > Workspace settings > Access Management > Tokens) and use it here.";
+
 #[derive(Debug, thiserror::Error)]
 pub enum SegmentError {
     /// 401 or 403: the token is invalid, revoked, or lacks permission.
-    #[error("Segment refused the access token (HTTP {status}{}). Create a Public API token with the Workspace Owner access level in Segment (Settings > Workspace settings > Access Management > Tokens) and use it here.", message_suffix(.message))]
+    #[error("Segment refused the access token (HTTP {status}{}). {MAKE_A_TOKEN}", message_suffix(.message))]
     Unauthorized {
         status: u16,
         message: Option<String>,
     },
+    /// The token reads the workspace but is refused access management.
+    #[error("The Segment access token can read the workspace but not its access management (groups, roles, users): these reads need a token with the Workspace Owner access level (HTTP {status}). {MAKE_A_TOKEN}")]
+    InsufficientAccess { status: u16 },
     #[error("Segment found no such object (HTTP 404{})", message_suffix(.message))]
     NotFound { message: Option<String> },
-    #[error("Segment is rate limiting this token (HTTP 429{})", message_suffix(.message))]
-    RateLimited { message: Option<String> },
+    #[error("Segment is rate limiting this token (HTTP 429{}); retries ran out", message_suffix(.message))]
+    RateLimited {
+        message: Option<String>,
+        retry_after: Option<Duration>,
+    },
     #[error("Segment answered HTTP {status}{}", message_suffix(.message))]
     Api {
         status: u16,
@@ -73,9 +85,47 @@ impl SegmentError {
         match status {
             401 | 403 => SegmentError::Unauthorized { status, message },
             404 => SegmentError::NotFound { message },
-            429 => SegmentError::RateLimited { message },
+            429 => SegmentError::RateLimited {
+                message,
+                retry_after: None,
+            },
             _ => SegmentError::Api { status, message },
         }
+    }
+
+    #[must_use]
+    pub(crate) fn with_retry_after(self, wait: Option<Duration>) -> Self {
+        match self {
+            SegmentError::RateLimited { message, .. } => SegmentError::RateLimited {
+                message,
+                retry_after: wait,
+            },
+            other => other,
+        }
+    }
+
+    pub(crate) fn retry_after(&self) -> Option<Duration> {
+        match self {
+            SegmentError::RateLimited { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
+    /// Rate limits, server errors and connection failures may pass.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            SegmentError::RateLimited { .. } | SegmentError::Transport(_) => true,
+            SegmentError::Api { status, .. } => *status >= 500,
+            _ => false,
+        }
+    }
+
+    /// True when Segment refused the token.
+    pub fn is_refused_token(&self) -> bool {
+        matches!(
+            self,
+            SegmentError::Unauthorized { .. } | SegmentError::InsufficientAccess { .. }
+        )
     }
 
     pub(crate) fn transport(e: reqwest::Error) -> Self {
@@ -105,6 +155,9 @@ mod tests {
         assert!(text.contains("Workspace Owner"), "{text}");
         assert!(!text.contains("sgp_secret123"), "{text}");
         assert!(text.contains("REDACTED is revoked"));
+        assert!(SegmentError::InsufficientAccess { status: 403 }
+            .to_string()
+            .contains("need a token with the Workspace Owner"));
     }
 
     #[test]

@@ -2,19 +2,28 @@
 //! or `https://eu1.api.segmentapis.com` for EU workspaces).
 //!
 //! Every call takes the token to use, because data sources may override the
-//! provider's. Error bodies are never echoed whole: we show Segment's own
-//! message, cut short, and never the token.
+//! provider's. Lists are read page by page (`pagination[count]=200`, then the
+//! cursor) until `next` is absent, null or empty; a cursor seen twice is an
+//! error, not a loop. Rate limits (429) and server or connection failures are
+//! retried (`retry.rs`). Error bodies are never echoed whole: we show
+//! Segment's own message, cut short, and never the token.
 
 mod error;
+mod retry;
 
-use std::time::Duration;
+use std::collections::HashSet;
 
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
+use serde_json::Value;
 
 pub use error::SegmentError;
+pub use retry::RetryPolicy;
 
 use crate::secret::Secret;
+
+/// The page size we ask for: the most Segment's v1 IAM lists allow.
+pub const PAGE_SIZE: u32 = 200;
 
 /// A Segment workspace (`WorkspaceV1`).
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
@@ -22,6 +31,56 @@ pub struct Workspace {
     pub id: String,
     pub name: String,
     pub slug: String,
+}
+
+/// A role (`RoleV1`).
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct Role {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+}
+
+/// A resource a permission applies to (`PermissionResourceV1`).
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct PermissionResource {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+}
+
+/// A role on resources (`PermissionV1`).
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Permission {
+    pub role_id: String,
+    #[serde(default)]
+    pub role_name: Option<String>,
+    #[serde(default)]
+    pub resources: Vec<PermissionResource>,
+}
+
+/// A user group (`UserGroupV1`).
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Group {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub member_count: Option<f64>,
+    #[serde(default)]
+    pub permissions: Vec<Permission>,
+}
+
+/// A workspace user, as group member lists show them.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+pub struct Member {
+    pub id: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -34,22 +93,96 @@ struct WorkspaceData {
     workspace: Workspace,
 }
 
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct GroupData {
+    user_group: Group,
+}
+
 /// A client for one Segment API base URL, sharing the process's HTTP client.
 #[derive(Clone, Debug)]
 pub struct SegmentClient {
     http: reqwest::Client,
     base: url::Url,
+    retry: RetryPolicy,
 }
 
 impl SegmentClient {
     pub fn new(http: reqwest::Client, base: url::Url) -> Self {
-        SegmentClient { http, base }
+        SegmentClient {
+            http,
+            base,
+            retry: RetryPolicy::default(),
+        }
+    }
+
+    #[must_use]
+    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
+        self.retry = retry;
+        self
     }
 
     /// `GET /`: the workspace the token belongs to.
     pub async fn workspace(&self, token: &Secret) -> Result<Workspace, SegmentError> {
         let data: WorkspaceData = self.get("", &[], token).await?;
         Ok(data.workspace)
+    }
+
+    /// `GET /roles`, every page.
+    pub async fn roles(&self, token: &Secret) -> Result<Vec<Role>, SegmentError> {
+        let r = self.list("roles", "roles", token).await;
+        self.iam(token, r).await
+    }
+
+    /// `GET /roles` with one item: proves the token may read access management.
+    pub async fn check_iam_access(&self, token: &Secret) -> Result<(), SegmentError> {
+        let r: Result<Value, _> = self
+            .get("roles", &[("pagination[count]", "1".to_string())], token)
+            .await;
+        self.iam(token, r).await.map(|_| ())
+    }
+
+    /// `GET /groups`, every page.
+    pub async fn groups(&self, token: &Secret) -> Result<Vec<Group>, SegmentError> {
+        let r = self.list("groups", "userGroups", token).await;
+        self.iam(token, r).await
+    }
+
+    /// `GET /groups/{id}`.
+    pub async fn group(&self, token: &Secret, id: &str) -> Result<Group, SegmentError> {
+        let r: Result<GroupData, _> = self
+            .get(&format!("groups/{}", encode_segment(id)), &[], token)
+            .await;
+        self.iam(token, r).await.map(|d| d.user_group)
+    }
+
+    /// `GET /groups/{id}/users`, every page.
+    pub async fn group_members(
+        &self,
+        token: &Secret,
+        id: &str,
+    ) -> Result<Vec<Member>, SegmentError> {
+        let r = self
+            .list(
+                &format!("groups/{}/users", encode_segment(id)),
+                "users",
+                token,
+            )
+            .await;
+        self.iam(token, r).await
+    }
+
+    /// An access-management read refused with a token that can read the
+    /// workspace means the token's access level is too low, not that it is bad.
+    async fn iam<T>(&self, token: &Secret, r: Result<T, SegmentError>) -> Result<T, SegmentError> {
+        match r {
+            Err(SegmentError::Unauthorized { status, .. })
+                if self.workspace(token).await.is_ok() =>
+            {
+                Err(SegmentError::InsufficientAccess { status })
+            }
+            other => other,
+        }
     }
 
     fn url(&self, path: &str) -> url::Url {
@@ -63,35 +196,89 @@ impl SegmentClient {
         u
     }
 
+    /// Reads every page of a list: `{"data": {"<key>": [...], "pagination": {"next": ...}}}`.
+    async fn list<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        key: &str,
+        token: &Secret,
+    ) -> Result<Vec<T>, SegmentError> {
+        let mut out = Vec::new();
+        let mut seen = HashSet::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let mut query = vec![("pagination[count]", PAGE_SIZE.to_string())];
+            if let Some(c) = &cursor {
+                query.push(("pagination[cursor]", c.clone()));
+            }
+            let mut data: Value = self.get(path, &query, token).await?;
+            let items = data
+                .get_mut(key)
+                .map(Value::take)
+                .unwrap_or(Value::Array(Vec::new()));
+            let items: Vec<T> = serde_json::from_value(items)
+                .map_err(|e| SegmentError::Decode(format!("the {key} list: {e}")))?;
+            out.extend(items);
+            let next = data
+                .get("pagination")
+                .and_then(|p| p.get("next"))
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            if next.is_empty() {
+                return Ok(out);
+            }
+            if !seen.insert(next.to_string()) {
+                return Err(SegmentError::Decode(format!(
+                    "Segment returned the same page cursor twice while listing {path}; stopping instead of looping"
+                )));
+            }
+            cursor = Some(next.to_string());
+        }
+    }
+
     async fn get<T: DeserializeOwned>(
         &self,
         path: &str,
-        query: &[(&str, &str)],
+        query: &[(&str, String)],
         token: &Secret,
     ) -> Result<T, SegmentError> {
         let url = self.url(path);
-        let resp = self
-            .http
-            .get(url)
-            .query(query)
-            .bearer_auth(token.expose())
-            .header(
-                reqwest::header::ACCEPT,
-                "application/vnd.segment.v1+json, application/json",
-            )
-            .timeout(Duration::from_secs(60))
-            .send()
-            .await
-            .map_err(SegmentError::transport)?;
-        let status = resp.status();
-        let body = resp.bytes().await.map_err(SegmentError::transport)?;
-        if !status.is_success() {
-            return Err(SegmentError::from_response(status.as_u16(), &body, token));
-        }
+        let body = retry::run(&self.retry, || async {
+            let resp = self
+                .http
+                .get(url.clone())
+                .query(query)
+                .bearer_auth(token.expose())
+                .header(
+                    reqwest::header::ACCEPT,
+                    "application/vnd.segment.v1+json, application/json",
+                )
+                .timeout(self.retry.request_timeout)
+                .send()
+                .await
+                .map_err(SegmentError::transport)?;
+            let status = resp.status();
+            let retry_after = retry::retry_after(resp.headers());
+            let bytes = resp.bytes().await.map_err(SegmentError::transport)?;
+            if status.is_success() {
+                Ok(bytes)
+            } else {
+                Err(SegmentError::from_response(status.as_u16(), &bytes, token)
+                    .with_retry_after(retry_after))
+            }
+        })
+        .await?;
         let env: Envelope<T> =
             serde_json::from_slice(&body).map_err(|e| SegmentError::Decode(e.to_string()))?;
         Ok(env.data)
     }
+}
+
+/// Percent-encodes an id for use as one path segment.
+fn encode_segment(id: &str) -> String {
+    url::form_urlencoded::byte_serialize(id.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20")
 }
 
 #[cfg(test)]
@@ -116,5 +303,15 @@ mod tests {
         );
         assert_eq!(c.url("").as_str(), "https://api.segmentapis.com/");
         assert_eq!(c.url("roles").as_str(), "https://api.segmentapis.com/roles");
+        assert_eq!(encode_segment("a/b c"), "a%2Fb%20c");
+    }
+
+    #[test]
+    fn lenient_decoding() {
+        let g: Group = serde_json::from_str(r#"{"id":"g","name":"n","extra":1}"#).unwrap();
+        assert_eq!(g.member_count, None);
+        assert!(g.permissions.is_empty());
+        let r: Role = serde_json::from_str(r#"{"id":"r","name":"n","description":null}"#).unwrap();
+        assert_eq!(r.description, None);
     }
 }

@@ -5,3 +5,5 @@ mod harness;
 mod mock_http;
 mod plugin_process;
 mod provider_config;
+mod sandbox;
+mod segment_data_sources;

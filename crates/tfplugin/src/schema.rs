@@ -386,9 +386,16 @@ fn attributes_of(
         } else {
             (in_required, !in_required)
         };
+        let mut ty = attribute_type(model, &at, &sub)?;
+        if computed && !optional {
+            // Everything inside a read-only attribute is read-only too.
+            if let AttributeType::Nested { attributes, .. } = &mut ty {
+                all_computed(attributes);
+            }
+        }
         out.push(Attribute {
             name: name.clone(),
-            ty: attribute_type(model, &at, &sub)?,
+            ty,
             description: description_of(&sub),
             description_kind: if sub.get("x-tf-description-kind").and_then(J::as_str)
                 == Some("plain")
@@ -406,6 +413,17 @@ fn attributes_of(
         });
     }
     Ok(out)
+}
+
+fn all_computed(attrs: &mut [Attribute]) {
+    for a in attrs {
+        a.computed = true;
+        a.required = false;
+        a.optional = false;
+        if let AttributeType::Nested { attributes, .. } = &mut a.ty {
+            all_computed(attributes);
+        }
+    }
 }
 
 fn is_struct(obj: &Map<String, J>) -> bool {

@@ -163,3 +163,16 @@ fn reflow_keeps_structure() {
     );
     assert_eq!(reflow("```\nx\ny\n```\nz"), "```\nx\ny\n```\nz");
 }
+
+#[test]
+fn nested_attributes_of_computed_attributes_are_computed() {
+    let s = Schema::derive::<Model>().unwrap();
+    match &attr(&s, "members").ty {
+        AttributeType::Nested { attributes, .. } => {
+            assert!(attributes
+                .iter()
+                .all(|a| a.computed && !a.required && !a.optional));
+        }
+        other => panic!("{other:?}"),
+    }
+}

@@ -1,0 +1,185 @@
+//! Retries for Segment calls: 429 waits as Segment says (`Retry-After`, else
+//! `X-RateLimit-Reset`); 5xx and connection failures back off exponentially
+//! with jitter. Both are bounded in attempts and in total time.
+
+use std::future::Future;
+use std::hash::{BuildHasher, Hasher};
+use std::time::{Duration, Instant, SystemTime};
+
+use reqwest::header::HeaderMap;
+
+use super::SegmentError;
+
+#[derive(Clone, Debug)]
+pub struct RetryPolicy {
+    /// Attempts in all, the first included.
+    pub max_attempts: u32,
+    /// The first backoff; doubled each retry.
+    pub base_delay: Duration,
+    /// The longest backoff between two attempts (a server's own
+    /// `Retry-After` is honoured up to `max_total`).
+    pub max_delay: Duration,
+    /// No retry starts once this much time has passed since the first attempt.
+    pub max_total: Duration,
+    /// Timeout of each attempt.
+    pub request_timeout: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 8,
+            base_delay: Duration::from_millis(250),
+            max_delay: Duration::from_secs(10),
+            max_total: Duration::from_secs(120),
+            request_timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// Exponential backoff for retry `n` (1-based): half of it fixed, half random.
+    fn backoff(&self, n: u32) -> Duration {
+        let exp = self
+            .base_delay
+            .saturating_mul(1u32 << n.saturating_sub(1).min(16));
+        let half = exp.min(self.max_delay) / 2;
+        let span = u64::try_from(half.as_millis()).unwrap_or(0);
+        half + Duration::from_millis(if span == 0 {
+            0
+        } else {
+            random_u64() % (span + 1)
+        })
+    }
+}
+
+fn random_u64() -> u64 {
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_nanos(),
+    );
+    h.finish()
+}
+
+/// How long the server asked us to wait: `Retry-After` (seconds or a date),
+/// else `X-RateLimit-Reset` (an RFC 5322 date).
+pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let get = |k: &str| headers.get(k).and_then(|v| v.to_str().ok()).map(str::trim);
+    if let Some(v) = get("retry-after") {
+        if let Ok(secs) = v.parse::<u64>() {
+            return Some(Duration::from_secs(secs));
+        }
+        if let Ok(at) = httpdate::parse_http_date(v) {
+            return Some(
+                at.duration_since(SystemTime::now())
+                    .unwrap_or(Duration::ZERO),
+            );
+        }
+    }
+    let at = httpdate::parse_http_date(get("x-ratelimit-reset")?).ok()?;
+    Some(
+        at.duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
+}
+
+/// Runs `attempt` until it succeeds, fails for good, or the policy runs out.
+pub async fn run<T, F, Fut>(policy: &RetryPolicy, mut attempt: F) -> Result<T, SegmentError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, SegmentError>>,
+{
+    let start = Instant::now();
+    let mut n = 0;
+    loop {
+        n += 1;
+        let err = match attempt().await {
+            Ok(v) => return Ok(v),
+            Err(e) => e,
+        };
+        if !err.is_retryable() || n >= policy.max_attempts {
+            return Err(err);
+        }
+        let wait = match (&err, err.retry_after()) {
+            (SegmentError::RateLimited { .. }, Some(w)) => w,
+            _ => policy.backoff(n),
+        };
+        if start.elapsed() + wait > policy.max_total {
+            return Err(err);
+        }
+        tracing::debug!(attempt = n, wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX), error = %err, "retrying a Segment call");
+        tokio::time::sleep(wait).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        let p = RetryPolicy {
+            base_delay: Duration::from_millis(100),
+            max_delay: Duration::from_secs(1),
+            ..Default::default()
+        };
+        for n in 1..12 {
+            let d = p.backoff(n);
+            assert!(d <= Duration::from_secs(1), "{n}: {d:?}");
+            assert!(
+                d >= Duration::from_millis(50).min(p.max_delay / 2),
+                "{n}: {d:?}"
+            );
+        }
+        assert!(p.backoff(1) <= Duration::from_millis(100));
+    }
+
+    #[test]
+    fn reads_retry_after_and_reset_headers() {
+        let mut h = HeaderMap::new();
+        h.insert("retry-after", "3".parse().unwrap());
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(3)));
+        let mut h = HeaderMap::new();
+        let later = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(30));
+        h.insert("x-ratelimit-reset", later.parse().unwrap());
+        let d = retry_after(&h).unwrap();
+        assert!(
+            d > Duration::from_secs(25) && d <= Duration::from_secs(30),
+            "{d:?}"
+        );
+        assert_eq!(retry_after(&HeaderMap::new()), None);
+    }
+
+    #[tokio::test]
+    async fn retries_are_bounded() {
+        let p = RetryPolicy {
+            max_attempts: 3,
+            base_delay: Duration::from_millis(1),
+            ..Default::default()
+        };
+        let mut calls = 0;
+        let r: Result<(), _> = run(&p, || {
+            calls += 1;
+            async {
+                Err(SegmentError::Api {
+                    status: 503,
+                    message: None,
+                })
+            }
+        })
+        .await;
+        assert!(r.is_err());
+        assert_eq!(calls, 3);
+        let mut calls = 0;
+        let r: Result<(), _> = run(&p, || {
+            calls += 1;
+            async { Err(SegmentError::NotFound { message: None }) }
+        })
+        .await;
+        assert!(r.is_err());
+        assert_eq!(calls, 1, "4xx other than 429 are final");
+    }
+}
