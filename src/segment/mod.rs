@@ -203,6 +203,7 @@ impl SegmentClient {
         key: &str,
         token: &Secret,
     ) -> Result<Vec<T>, SegmentError> {
+        let list_started = std::time::Instant::now();
         let mut out = Vec::new();
         let mut seen = HashSet::new();
         let mut cursor: Option<String> = None;
@@ -211,7 +212,13 @@ impl SegmentClient {
             if let Some(c) = &cursor {
                 query.push(("pagination[cursor]", c.clone()));
             }
+            let page_started = std::time::Instant::now();
             let mut data: Value = self.get(path, &query, token).await?;
+            tracing::trace!(
+                path,
+                ms = u64::try_from(page_started.elapsed().as_millis()).unwrap_or(u64::MAX),
+                "page read"
+            );
             let items = data
                 .get_mut(key)
                 .map(Value::take)
@@ -225,6 +232,12 @@ impl SegmentClient {
                 .and_then(Value::as_str)
                 .unwrap_or("");
             if next.is_empty() {
+                tracing::debug!(
+                    path,
+                    items = out.len(),
+                    ms = u64::try_from(list_started.elapsed().as_millis()).unwrap_or(u64::MAX),
+                    "list read"
+                );
                 return Ok(out);
             }
             if !seen.insert(next.to_string()) {

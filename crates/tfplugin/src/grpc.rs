@@ -572,7 +572,9 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             read_data_source
         );
         let mut diags = Diagnostics::new();
+        let started = std::time::Instant::now();
         let state = ds.imp.read(&self.ctx, config, &mut diags).await;
+        let read_ms = started.elapsed().as_millis();
         if !diags.has_errors() && !state.is_wholly_known() {
             diags.error(
                 "Provider produced an unknown value",
@@ -587,6 +589,13 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let dv = try_diags!(
             encode(&state, &ds.ty, "data source state"),
             read_data_source
+        );
+        tracing::debug!(
+            type_name = %req.type_name,
+            read_ms = u64::try_from(read_ms).unwrap_or(u64::MAX),
+            total_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            bytes = dv.msgpack.len(),
+            "ReadDataSource done"
         );
         Ok(Response::new(pb::read_data_source::Response {
             state: Some(dv),
