@@ -124,9 +124,7 @@ pub(crate) fn model_of<T: DeserializeOwned>(config: &Value) -> Result<T, Diagnos
 
 /// A model as the Terraform value of `schema`.
 pub(crate) fn state_of<T: Serialize>(model: &T, schema: &Schema) -> Result<Value, Diagnostic> {
-    let json = serde_json::to_value(model)
-        .map_err(|e| Diagnostic::error("Cannot encode the result", e.to_string()))?;
-    Value::from_plain_json(&json, &schema.value_type()).map_err(|e| {
+    Value::from_model(model, &schema.value_type()).map_err(|e| {
         Diagnostic::error(
             "Cannot encode the result",
             format!("{e}. This is a bug in the provider."),

@@ -88,6 +88,26 @@ struct Envelope<T> {
     data: T,
 }
 
+/// One page of a list, decoded straight into its items.
+#[derive(Deserialize)]
+struct Page<T> {
+    #[serde(
+        alias = "userGroups",
+        alias = "roles",
+        alias = "users",
+        default = "Vec::new"
+    )]
+    items: Vec<T>,
+    #[serde(default)]
+    pagination: Option<Pagination>,
+}
+
+#[derive(Deserialize)]
+struct Pagination {
+    #[serde(default)]
+    next: Option<String>,
+}
+
 #[derive(Deserialize)]
 struct WorkspaceData {
     workspace: Workspace,
@@ -130,7 +150,7 @@ impl SegmentClient {
 
     /// `GET /roles`, every page.
     pub async fn roles(&self, token: &Secret) -> Result<Vec<Role>, SegmentError> {
-        let r = self.list("roles", "roles", token).await;
+        let r = self.list("roles", token).await;
         self.iam(token, r).await
     }
 
@@ -144,7 +164,7 @@ impl SegmentClient {
 
     /// `GET /groups`, every page.
     pub async fn groups(&self, token: &Secret) -> Result<Vec<Group>, SegmentError> {
-        let r = self.list("groups", "userGroups", token).await;
+        let r = self.list("groups", token).await;
         self.iam(token, r).await
     }
 
@@ -163,11 +183,7 @@ impl SegmentClient {
         id: &str,
     ) -> Result<Vec<Member>, SegmentError> {
         let r = self
-            .list(
-                &format!("groups/{}/users", encode_segment(id)),
-                "users",
-                token,
-            )
+            .list(&format!("groups/{}/users", encode_segment(id)), token)
             .await;
         self.iam(token, r).await
     }
@@ -200,7 +216,6 @@ impl SegmentClient {
     async fn list<T: DeserializeOwned>(
         &self,
         path: &str,
-        key: &str,
         token: &Secret,
     ) -> Result<Vec<T>, SegmentError> {
         let list_started = std::time::Instant::now();
@@ -213,24 +228,14 @@ impl SegmentClient {
                 query.push(("pagination[cursor]", c.clone()));
             }
             let page_started = std::time::Instant::now();
-            let mut data: Value = self.get(path, &query, token).await?;
+            let page: Page<T> = self.get(path, &query, token).await?;
             tracing::trace!(
                 path,
                 ms = u64::try_from(page_started.elapsed().as_millis()).unwrap_or(u64::MAX),
                 "page read"
             );
-            let items = data
-                .get_mut(key)
-                .map(Value::take)
-                .unwrap_or(Value::Array(Vec::new()));
-            let items: Vec<T> = serde_json::from_value(items)
-                .map_err(|e| SegmentError::Decode(format!("the {key} list: {e}")))?;
-            out.extend(items);
-            let next = data
-                .get("pagination")
-                .and_then(|p| p.get("next"))
-                .and_then(Value::as_str)
-                .unwrap_or("");
+            out.extend(page.items);
+            let next = page.pagination.and_then(|p| p.next).unwrap_or_default();
             if next.is_empty() {
                 tracing::debug!(
                     path,

@@ -11,11 +11,13 @@
 mod json;
 mod msgpack;
 mod number;
+mod ser;
 
 use std::collections::BTreeMap;
 use std::fmt;
 
 pub use number::Number;
+pub use ser::SerError;
 
 use crate::diag::AttributePath;
 
@@ -311,6 +313,15 @@ impl Value {
                     .collect::<Option<_>>()?,
             ),
         })
+    }
+
+    /// Builds a value of the given type straight from a `Serialize` model
+    /// (struct fields are attributes; `None` is null).
+    pub fn from_model<T: serde::Serialize + ?Sized>(
+        model: &T,
+        ty: &Type,
+    ) -> Result<Value, SerError> {
+        ser::to_value(model, ty)
     }
 
     /// Builds a value of the given type from plain JSON (the inverse of
