@@ -396,20 +396,17 @@ fn fault_response(path: &str, status: u16, retry_after: Option<u64>) -> Response
     resp
 }
 
-/// Binds, records the base URL, writes the env file and serves until the
-/// future resolves.
-pub async fn run(
-    sb: Arc<Sandbox>,
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> Result<(), StartError> {
+/// Binds the listen address, records the base URL, and writes the env file.
+pub async fn listen(sb: &Sandbox) -> Result<tokio::net::TcpListener, StartError> {
+    let addr_text = sb.config.listen.to_string();
     let listener = tokio::net::TcpListener::bind(sb.config.listen)
         .await
         .map_err(|source| StartError::Listen {
-            addr: sb.config.listen.to_string(),
+            addr: addr_text.clone(),
             source,
         })?;
     let addr = listener.local_addr().map_err(|source| StartError::Listen {
-        addr: sb.config.listen.to_string(),
+        addr: addr_text,
         source,
     })?;
     let _ = sb.base_url.set(format!("http://{addr}"));
@@ -423,14 +420,32 @@ pub async fn run(
                 source,
             })?;
     }
-    println!("conductorone-sandbox listening on http://{addr}");
-    print!("{}", sb.env_lines());
-    use std::io::Write as _;
-    let _ = std::io::stdout().flush();
+    Ok(listener)
+}
+
+/// Serves on a bound listener until `shutdown` resolves.
+pub async fn serve(
+    sb: Arc<Sandbox>,
+    listener: tokio::net::TcpListener,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), StartError> {
     axum::serve(listener, router(sb))
         .with_graceful_shutdown(shutdown)
         .await
         .map_err(StartError::Serve)
+}
+
+/// What the binary does: listen, print the environment lines, serve.
+pub async fn run(
+    sb: Arc<Sandbox>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> Result<(), StartError> {
+    let listener = listen(&sb).await?;
+    println!("conductorone-sandbox listening on {}", sb.base_url());
+    print!("{}", sb.env_lines());
+    use std::io::Write as _;
+    let _ = std::io::stdout().flush();
+    serve(sb, listener, shutdown).await
 }
 
 /// JSON error body helper shared by the parts.

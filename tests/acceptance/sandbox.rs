@@ -4,36 +4,9 @@
 #![allow(dead_code)]
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::sync::OnceLock;
 
-use crate::harness::{provider_binary, repo_root, WorkDir};
-
-/// The sandbox binary beside the provider's, built if `cargo test` did not.
-pub fn sandbox_binary() -> PathBuf {
-    static BIN: OnceLock<PathBuf> = OnceLock::new();
-    BIN.get_or_init(|| {
-        let bin = provider_binary().with_file_name("conductorone-sandbox");
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo)
-            .args([
-                "build",
-                "-p",
-                "conductorone-sandbox",
-                "--bin",
-                "conductorone-sandbox",
-            ])
-            .current_dir(repo_root())
-            .status()
-            .expect("run cargo build for the sandbox");
-        assert!(status.success(), "building the sandbox failed");
-        assert!(bin.is_file(), "no sandbox binary at {}", bin.display());
-        bin
-    })
-    .clone()
-}
+use crate::harness::{repo_root, WorkDir};
 
 pub fn spec_dir() -> PathBuf {
     let dir = repo_root().join("../shared/specs");
@@ -45,46 +18,70 @@ pub fn spec_dir() -> PathBuf {
     dir
 }
 
+/// A sandbox running in this test process, on its own thread and runtime,
+/// stopped when dropped.
 pub struct Sandbox {
-    child: Child,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
     pub env: HashMap<String, String>,
 }
 
 impl Drop for Sandbox {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
     }
 }
 
 impl Sandbox {
     pub fn start(args: &[&str]) -> Sandbox {
-        let mut child = Command::new(sandbox_binary())
-            .args(["--strict", "--spec-dir"])
-            .arg(spec_dir())
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start the sandbox");
-        let mut out = BufReader::new(child.stdout.take().expect("stdout"));
-        let mut env = HashMap::new();
-        while env.len() < 8 {
-            let mut line = String::new();
-            if out.read_line(&mut line).unwrap_or(0) == 0 {
-                panic!("the sandbox exited early");
-            }
-            if let Some((k, v)) = line.trim().split_once('=') {
-                env.insert(k.to_string(), v.to_string());
-            }
-        }
-        std::thread::spawn(move || {
-            let mut sink = String::new();
-            while out.read_line(&mut sink).unwrap_or(0) > 0 {
-                sink.clear();
-            }
+        use clap::Parser as _;
+        let spec = spec_dir();
+        let mut argv = vec![
+            "conductorone-sandbox".to_string(),
+            "--strict".into(),
+            "--spec-dir".into(),
+        ];
+        argv.push(spec.to_str().expect("utf-8 path").to_string());
+        argv.extend(args.iter().map(|a| a.to_string()));
+        let config = conductorone_sandbox::Config::try_parse_from(argv).expect("sandbox arguments");
+        let sb = conductorone_sandbox::Sandbox::new(config).expect("sandbox");
+        let (env_tx, env_rx) = std::sync::mpsc::channel();
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("runtime");
+            rt.block_on(async move {
+                let listener = conductorone_sandbox::listen(&sb)
+                    .await
+                    .expect("sandbox listens");
+                let _ = env_tx.send(sb.env_lines());
+                let _ = conductorone_sandbox::serve(sb, listener, async {
+                    let _ = stop_rx.await;
+                })
+                .await;
+            });
         });
-        Sandbox { child, env }
+        let lines = env_rx.recv().expect("sandbox started");
+        let env = lines
+            .lines()
+            .filter_map(|l| {
+                l.split_once('=')
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+            })
+            .collect();
+        Sandbox {
+            stop: Some(stop_tx),
+            thread: Some(thread),
+            env,
+        }
     }
 
     pub fn var(&self, k: &str) -> &str {

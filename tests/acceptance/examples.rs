@@ -1,0 +1,65 @@
+//! Every example under examples/ is formatted and valid, under each Terraform.
+
+use std::path::{Path, PathBuf};
+
+use crate::harness::{each_terraform, repo_root, required_providers, WorkDir};
+
+fn example_dirs(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut has_tf = false;
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            example_dirs(&p, out);
+        } else if p.extension().is_some_and(|x| x == "tf") {
+            has_tf = true;
+        }
+    }
+    if has_tf {
+        out.push(dir.to_path_buf());
+    }
+}
+
+#[test]
+fn examples_are_formatted_and_valid() {
+    let mut dirs = Vec::new();
+    example_dirs(&repo_root().join("examples"), &mut dirs);
+    dirs.sort();
+    assert!(dirs.len() >= 7, "examples found: {dirs:?}");
+    each_terraform(|tf| {
+        let wd = WorkDir::new(tf);
+        let fmt = wd.run(&[
+            "fmt",
+            "-check",
+            "-recursive",
+            "-diff",
+            repo_root().join("examples").to_str().unwrap(),
+        ]);
+        fmt.success();
+        for dir in &dirs {
+            let wd = WorkDir::new(tf);
+            let mut has_terraform_block = false;
+            for e in std::fs::read_dir(dir).unwrap().flatten() {
+                let p = e.path();
+                if p.extension().is_some_and(|x| x == "tf") {
+                    let text = std::fs::read_to_string(&p).unwrap();
+                    has_terraform_block |= text.contains("required_providers");
+                    wd.write(p.file_name().unwrap().to_str().unwrap(), &text);
+                }
+            }
+            if !has_terraform_block {
+                wd.write("providers_for_test.tf", required_providers());
+            }
+            let out = wd.run(&["validate", "-no-color"]);
+            assert_eq!(
+                out.code,
+                0,
+                "{} is not valid:\n{}",
+                dir.display(),
+                out.all()
+            );
+        }
+    });
+}
