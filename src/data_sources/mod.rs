@@ -104,6 +104,51 @@ impl From<&segment::Role> for RoleModel {
     }
 }
 
+/// A model listed by name (groups, roles).
+pub(crate) trait Named {
+    fn name(&self) -> &str;
+    fn id(&self) -> &str;
+}
+
+impl Named for GroupModel {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn id(&self) -> &str {
+        &self.id
+    }
+}
+
+impl Named for RoleModel {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn id(&self) -> &str {
+        &self.id
+    }
+}
+
+/// The models whose name matches `name_regex` (all when unset), sorted by
+/// name then ID so plans stay stable.
+pub(crate) fn matching_sorted<S, M: Named>(
+    items: &[S],
+    config: &Value,
+    to_model: impl Fn(&S) -> M,
+) -> Result<Vec<M>, Diagnostic> {
+    let mut diags = Diagnostics::new();
+    let re = name_regex(config, &mut diags);
+    if let Some(d) = diags.into_iter().next() {
+        return Err(d);
+    }
+    let mut out: Vec<M> = items
+        .iter()
+        .map(to_model)
+        .filter(|m| re.as_ref().is_none_or(|r| r.is_match(m.name())))
+        .collect();
+    out.sort_by(|a, b| a.name().cmp(b.name()).then_with(|| a.id().cmp(b.id())));
+    Ok(out)
+}
+
 /// Derives a data source's schema (the models are fixed at compile time,
 /// and each has a unit test deriving it).
 pub(crate) fn schema_of<T: JsonSchema>() -> Schema {

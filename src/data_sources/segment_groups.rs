@@ -11,8 +11,8 @@ use tfplugin::schema::Schema;
 use tfplugin::value::Value;
 
 use super::{
-    cancellable, finish, model_of, name_regex, schema_of, segment_error, segment_setup, state_of,
-    GroupModel,
+    cancellable, finish, matching_sorted, model_of, name_regex, schema_of, segment_error,
+    segment_setup, state_of, GroupModel,
 };
 use crate::provider::Shared;
 
@@ -44,22 +44,12 @@ impl SegmentGroups {
     }
 
     async fn fetch(&self, ctx: &Context, config: &Value) -> Result<Value, Diagnostic> {
-        let mut diags = Diagnostics::new();
-        let re = name_regex(config, &mut diags);
-        if let Some(d) = diags.into_iter().next() {
-            return Err(d);
-        }
         let mut model: SegmentGroupsModel = model_of(config)?;
         let (client, token) = segment_setup(&self.shared, config)?;
         let groups = cancellable(ctx, client.groups(&token))
             .await?
             .map_err(|e| segment_error("Cannot read the Segment user groups", &e))?;
-        let mut out: Vec<GroupModel> = groups
-            .iter()
-            .filter(|g| re.as_ref().is_none_or(|r| r.is_match(&g.name)))
-            .map(GroupModel::from)
-            .collect();
-        out.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)));
+        let out = matching_sorted(&groups, config, |g| GroupModel::from(g))?;
         tracing::debug!(
             groups = out.len(),
             read = groups.len(),

@@ -11,8 +11,8 @@ use tfplugin::schema::Schema;
 use tfplugin::value::Value;
 
 use super::{
-    cancellable, finish, model_of, name_regex, schema_of, segment_error, segment_setup, state_of,
-    RoleModel,
+    cancellable, finish, matching_sorted, model_of, name_regex, schema_of, segment_error,
+    segment_setup, state_of, RoleModel,
 };
 use crate::provider::Shared;
 
@@ -43,23 +43,12 @@ impl SegmentRoles {
     }
 
     async fn fetch(&self, ctx: &Context, config: &Value) -> Result<Value, Diagnostic> {
-        let mut diags = Diagnostics::new();
-        let re = name_regex(config, &mut diags);
-        if let Some(d) = diags.into_iter().next() {
-            return Err(d);
-        }
         let mut model: SegmentRolesModel = model_of(config)?;
         let (client, token) = segment_setup(&self.shared, config)?;
         let roles = cancellable(ctx, client.roles(&token))
             .await?
             .map_err(|e| segment_error("Cannot read the Segment roles", &e))?;
-        let mut out: Vec<RoleModel> = roles
-            .iter()
-            .filter(|r| re.as_ref().is_none_or(|re| re.is_match(&r.name)))
-            .map(RoleModel::from)
-            .collect();
-        out.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)));
-        model.roles = Some(out);
+        model.roles = Some(matching_sorted(&roles, config, |r| RoleModel::from(r))?);
         state_of(&model, &self.schema())
     }
 }

@@ -246,21 +246,32 @@ async fn workspace(State(sb): State<Arc<Sandbox>>, headers: HeaderMap) -> Respon
     )
 }
 
+/// A whole-workspace list served from the cache: auth, paging, envelope.
+fn cached_list(
+    sb: &Sandbox,
+    headers: &HeaderMap,
+    q: &HashMap<String, String>,
+    items: &[String],
+    key: &str,
+) -> Response {
+    let h = match authorize(sb, headers, Access::Iam) {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    let (offset, count) = match page(q) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let (page_items, p) = paginate(items, offset, count);
+    ok_list(h, key, page_items, &p)
+}
+
 async fn roles(
     State(sb): State<Arc<Sandbox>>,
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let h = match authorize(&sb, &headers, Access::Iam) {
-        Ok(h) => h,
-        Err(r) => return r,
-    };
-    let (offset, count) = match page(&q) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
-    let (items, p) = paginate(&sb.segment_cache.roles, offset, count);
-    ok_list(h, "roles", items, &p)
+    cached_list(&sb, &headers, &q, &sb.segment_cache.roles, "roles")
 }
 
 async fn groups(
@@ -268,16 +279,7 @@ async fn groups(
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let h = match authorize(&sb, &headers, Access::Iam) {
-        Ok(h) => h,
-        Err(r) => return r,
-    };
-    let (offset, count) = match page(&q) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
-    let (items, p) = paginate(&sb.segment_cache.groups, offset, count);
-    ok_list(h, "userGroups", items, &p)
+    cached_list(&sb, &headers, &q, &sb.segment_cache.groups, "userGroups")
 }
 
 async fn group(
@@ -336,14 +338,5 @@ async fn users(
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let h = match authorize(&sb, &headers, Access::Iam) {
-        Ok(h) => h,
-        Err(r) => return r,
-    };
-    let (offset, count) = match page(&q) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
-    let (items, p) = paginate(&sb.segment_cache.users, offset, count);
-    ok_list(h, "users", items, &p)
+    cached_list(&sb, &headers, &q, &sb.segment_cache.users, "users")
 }
