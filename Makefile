@@ -34,6 +34,7 @@ demo: tools
 bench: tools
 	bash bench/run.sh
 	bash bench/sandbox.sh
+	bash bench/segment_groups.sh
 
 clean:
 	$(CARGO) clean
