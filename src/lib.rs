@@ -4,6 +4,7 @@
 //! this crate holds the provider itself (`provider`) and, as they arrive, the
 //! API clients and the resources and data sources, one file each.
 
+pub mod conductorone;
 pub mod data_sources;
 pub mod provider;
 pub mod secret;

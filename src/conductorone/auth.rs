@@ -1,0 +1,339 @@
+//! Access tokens: the EdDSA JWT client assertion (RFC 7523) built from the
+//! client secret's Ed25519 JWK, exchanged at `/auth/v1/token`, cached per
+//! process and refreshed before expiry by one request at a time.
+
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use aws_lc_rs::signature::Ed25519KeyPair;
+use base64::Engine as _;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::C1Error;
+use crate::provider::ConductorOneAuth;
+use crate::secret::Secret;
+
+const SECRET_PREFIX: &str = "secret-token:conductorone.com:v1:";
+const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+/// Refresh this long before the token expires.
+const REFRESH_MARGIN: Duration = Duration::from_secs(60);
+
+/// The Ed25519 key in a `secret-token:conductorone.com:v1:<base64url JWK>` secret.
+pub fn parse_client_secret(secret: &str) -> Result<Ed25519KeyPair, C1Error> {
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let bad = |why: &str| {
+        C1Error::InvalidSecret(format!(
+            "{why}; expected secret-token:conductorone.com:v1:..."
+        ))
+    };
+    let encoded = secret
+        .trim()
+        .strip_prefix(SECRET_PREFIX)
+        .ok_or_else(|| bad("wrong prefix"))?;
+    let jwk_bytes = b64
+        .decode(encoded.trim_end_matches('='))
+        .map_err(|_| bad("not base64url"))?;
+    #[derive(Deserialize)]
+    struct Jwk {
+        kty: String,
+        crv: String,
+        x: String,
+        d: String,
+    }
+    let jwk: Jwk = serde_json::from_slice(&jwk_bytes).map_err(|_| bad("not a JSON Web Key"))?;
+    if jwk.kty != "OKP" || jwk.crv != "Ed25519" {
+        return Err(bad("not an Ed25519 key"));
+    }
+    let d = b64.decode(&jwk.d).map_err(|_| bad("bad private key"))?;
+    let x = b64.decode(&jwk.x).map_err(|_| bad("bad public key"))?;
+    Ed25519KeyPair::from_seed_and_public_key(&d, &x).map_err(|_| bad("the key pair does not match"))
+}
+
+fn now_secs() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs()
+}
+
+/// A compact EdDSA JWS asserting `client_id` to `audience`.
+fn assertion(key: &Ed25519KeyPair, client_id: &str, audience: &str) -> String {
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let mut nonce = [0u8; 16];
+    let _ = aws_lc_rs::rand::fill(&mut nonce);
+    let header = json!({ "alg": "EdDSA", "typ": "JWT", "nonce": b64.encode(nonce) });
+    let now = now_secs();
+    let claims = json!({
+        "iss": client_id, "sub": client_id, "aud": [audience],
+        "iat": now, "nbf": now.saturating_sub(120), "exp": now + 120,
+    });
+    let input = format!(
+        "{}.{}",
+        b64.encode(header.to_string()),
+        b64.encode(claims.to_string())
+    );
+    let sig = key.sign(input.as_bytes());
+    format!("{input}.{}", b64.encode(sig.as_ref()))
+}
+
+enum Kind {
+    Static(Secret),
+    Assertion {
+        client_id: String,
+        key: Ed25519KeyPair,
+        token_url: url::Url,
+        audience: String,
+        secret: Secret,
+    },
+}
+
+/// The process's access token.
+pub struct TokenSource {
+    http: reqwest::Client,
+    kind: Kind,
+    cached: tokio::sync::Mutex<Option<(Secret, Instant)>>,
+    requests: std::sync::atomic::AtomicU64,
+}
+
+#[derive(Deserialize)]
+struct TokenResponse {
+    access_token: String,
+    #[serde(default)]
+    expires_in: Option<u64>,
+}
+
+impl TokenSource {
+    pub fn new(http: reqwest::Client, auth: &ConductorOneAuth) -> Result<TokenSource, C1Error> {
+        let kind = match auth {
+            ConductorOneAuth::AccessToken { token, .. } => Kind::Static(token.clone()),
+            ConductorOneAuth::ClientCredentials {
+                server_url,
+                client_id,
+                client_secret,
+            } => {
+                let mut token_url = server_url.clone();
+                token_url.set_path("/auth/v1/token");
+                Kind::Assertion {
+                    client_id: client_id.clone(),
+                    key: parse_client_secret(client_secret.expose())?,
+                    audience: server_url.host_str().unwrap_or_default().to_string(),
+                    token_url,
+                    secret: client_secret.clone(),
+                }
+            }
+        };
+        Ok(TokenSource {
+            http,
+            kind,
+            cached: tokio::sync::Mutex::new(None),
+            requests: 0.into(),
+        })
+    }
+
+    /// How many token requests this process has made.
+    pub fn requests_made(&self) -> u64 {
+        self.requests.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// A live access token; at most one token request runs at a time, and
+    /// callers waiting on it share its result.
+    pub async fn token(&self) -> Result<Secret, C1Error> {
+        let (client_id, key, token_url, audience, secret) = match &self.kind {
+            Kind::Static(t) => return Ok(t.clone()),
+            Kind::Assertion {
+                client_id,
+                key,
+                token_url,
+                audience,
+                secret,
+            } => (client_id, key, token_url, audience, secret),
+        };
+        let mut cached = self.cached.lock().await;
+        if let Some((t, expires)) = cached.as_ref() {
+            if Instant::now() + REFRESH_MARGIN < *expires {
+                return Ok(t.clone());
+            }
+        }
+        self.requests
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let jwt = assertion(key, client_id, audience);
+        let form = [
+            ("grant_type", "client_credentials"),
+            ("client_id", client_id.as_str()),
+            ("client_assertion_type", JWT_BEARER),
+            ("client_assertion", jwt.as_str()),
+        ];
+        let resp = self
+            .http
+            .post(token_url.clone())
+            .form(&form)
+            .timeout(Duration::from_secs(30))
+            .send()
+            .await
+            .map_err(|e| C1Error::transport(&e))?;
+        let status = resp.status();
+        let body = resp.bytes().await.map_err(|e| C1Error::transport(&e))?;
+        if !status.is_success() {
+            return Err(C1Error::from_response(
+                status.as_u16(),
+                &body,
+                &[secret.expose(), &jwt],
+            ));
+        }
+        let tr: TokenResponse = serde_json::from_slice(&body)
+            .map_err(|e| C1Error::Decode(format!("token response: {e}")))?;
+        if tr.access_token.is_empty() {
+            return Err(C1Error::Decode(
+                "the token response has no access_token".into(),
+            ));
+        }
+        let token = Secret::new(tr.access_token);
+        let lifetime = Duration::from_secs(tr.expires_in.unwrap_or(600));
+        *cached = Some((token.clone(), Instant::now() + lifetime));
+        tracing::debug!(
+            expires_in = lifetime.as_secs(),
+            "ConductorOne access token obtained"
+        );
+        Ok(token)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+
+    struct Sandbox {
+        env: std::collections::HashMap<String, String>,
+        stop: Option<tokio::sync::oneshot::Sender<()>>,
+    }
+
+    async fn sandbox(args: &[&str]) -> (Sandbox, Arc<conductorone_sandbox::Sandbox>) {
+        use clap::Parser as _;
+        let mut argv = vec!["sandbox"];
+        argv.extend_from_slice(args);
+        let sb = conductorone_sandbox::Sandbox::new(
+            conductorone_sandbox::Config::try_parse_from(argv).unwrap(),
+        )
+        .unwrap();
+        let listener = conductorone_sandbox::listen(&sb).await.unwrap();
+        let env = sb
+            .env_lines()
+            .lines()
+            .filter_map(|l| l.split_once('='))
+            .map(|(k, v)| (k.into(), v.into()))
+            .collect();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let served = sb.clone();
+        tokio::spawn(async move {
+            let _ = conductorone_sandbox::serve(served, listener, async {
+                let _ = rx.await;
+            })
+            .await;
+        });
+        (
+            Sandbox {
+                env,
+                stop: Some(tx),
+            },
+            sb,
+        )
+    }
+
+    impl Drop for Sandbox {
+        fn drop(&mut self) {
+            if let Some(s) = self.stop.take() {
+                let _ = s.send(());
+            }
+        }
+    }
+
+    fn auth(
+        env: &std::collections::HashMap<String, String>,
+        secret: Option<&str>,
+    ) -> ConductorOneAuth {
+        ConductorOneAuth::ClientCredentials {
+            server_url: url::Url::parse(&env["CONDUCTORONE_SERVER_URL"]).unwrap(),
+            client_id: env["CONDUCTORONE_CLIENT_ID"].clone(),
+            client_secret: Secret::new(secret.unwrap_or(&env["CONDUCTORONE_CLIENT_SECRET"])),
+        }
+    }
+
+    fn token_requests(sb: &conductorone_sandbox::Sandbox) -> usize {
+        sb.requests()
+            .iter()
+            .filter(|r| r.path == "/auth/v1/token")
+            .count()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn jwt_assertion_gets_a_token_once_for_many_callers() {
+        let (s, sb) = sandbox(&["--seed", "11"]).await;
+        let client =
+            super::super::C1Client::new(reqwest::Client::new(), &auth(&s.env, None)).unwrap();
+        let mut handles = Vec::new();
+        for _ in 0..20 {
+            let c = client.clone();
+            handles.push(tokio::spawn(async move { c.caller_user_id().await }));
+        }
+        for h in handles {
+            assert_eq!(
+                h.await.unwrap().unwrap(),
+                s.env["CONDUCTORONE_SANDBOX_ADMIN_USER_ID"]
+            );
+        }
+        assert_eq!(
+            token_requests(&sb),
+            1,
+            "one token request for 20 concurrent callers"
+        );
+        assert_eq!(client.tokens().requests_made(), 1);
+    }
+
+    #[tokio::test]
+    async fn tokens_are_refreshed_before_they_expire() {
+        let (s, sb) = sandbox(&["--token-ttl", "61"]).await;
+        let client =
+            super::super::C1Client::new(reqwest::Client::new(), &auth(&s.env, None)).unwrap();
+        client.caller_user_id().await.unwrap();
+        client.caller_user_id().await.unwrap();
+        // 61 s lifetime minus the 60 s margin: the second call refreshed after ~1 s at most.
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        client.caller_user_id().await.unwrap();
+        assert_eq!(token_requests(&sb), 2);
+    }
+
+    #[tokio::test]
+    async fn bad_secrets_are_refused_without_echoing_them() {
+        let (s, _sb) = sandbox(&[]).await;
+        assert!(matches!(
+            parse_client_secret("nonsense"),
+            Err(C1Error::InvalidSecret(_))
+        ));
+        assert!(matches!(
+            parse_client_secret("secret-token:conductorone.com:v1:!!!"),
+            Err(C1Error::InvalidSecret(_))
+        ));
+        // A well-formed secret of another key: the sandbox refuses the signature.
+        let other = {
+            let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+            let seed = [7u8; 32];
+            let kp = Ed25519KeyPair::from_seed_unchecked(&seed).unwrap();
+            use aws_lc_rs::signature::KeyPair as _;
+            let jwk = json!({"kty":"OKP","crv":"Ed25519","x": b64.encode(kp.public_key().as_ref()),"d": b64.encode(seed)});
+            format!("{SECRET_PREFIX}{}", b64.encode(jwk.to_string()))
+        };
+        let client =
+            super::super::C1Client::new(reqwest::Client::new(), &auth(&s.env, Some(&other)))
+                .unwrap();
+        let e = client.caller_user_id().await.unwrap_err();
+        let text = e.to_string();
+        assert!(
+            matches!(e, C1Error::Unauthenticated { status: 401, .. }),
+            "{text}"
+        );
+        assert!(text.contains("bad signature"), "{text}");
+        assert!(!text.contains(&other[SECRET_PREFIX.len()..]), "{text}");
+    }
+}
