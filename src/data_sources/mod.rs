@@ -149,6 +149,54 @@ pub(crate) fn matching_sorted<S, M: Named>(
     Ok(out)
 }
 
+/// The one item of `found` (those whose `attr` equals `want`), or an error on
+/// `attr` saying that none matched (with `none_hint`) or which several did.
+/// `titles` name the items in titles (`group`, `groups`), `kind` in details
+/// (`user groups`).
+pub(crate) fn exactly_one<'a, T>(
+    found: Vec<&'a T>,
+    id_of: impl Fn(&T) -> &str,
+    attr: &str,
+    want: &str,
+    (one, several): (&str, &str),
+    kind: &str,
+    none_hint: impl FnOnce() -> String,
+) -> Result<&'a T, Diagnostic> {
+    match found.as_slice() {
+        [one] => Ok(*one),
+        [] => Err(Diagnostic::error(
+            format!("No such Segment {one}"),
+            format!(
+                "None of the workspace's {kind} {}. {}",
+                matching(attr, want),
+                none_hint()
+            ),
+        )
+        .at(AttributePath::new(attr))),
+        many => {
+            let ids: Vec<&str> = many.iter().map(|x| id_of(x)).collect();
+            Err(Diagnostic::error(
+                format!("Several Segment {several} match"),
+                format!(
+                    "{} {kind} {} (IDs {}); use id to pick one.",
+                    many.len(),
+                    matching(attr, want),
+                    ids.join(", ")
+                ),
+            )
+            .at(AttributePath::new(attr)))
+        }
+    }
+}
+
+fn matching(attr: &str, want: &str) -> String {
+    if attr == "name" {
+        format!("are named {want:?}")
+    } else {
+        format!("have {attr} {want:?}")
+    }
+}
+
 /// Derives a data source's schema (the models are fixed at compile time,
 /// and each has a unit test deriving it).
 pub(crate) fn schema_of<T: JsonSchema>() -> Schema {

@@ -12,8 +12,8 @@ use tfplugin::schema::Schema;
 use tfplugin::value::Value;
 
 use super::{
-    cancellable, exactly_one_of_id_or_name, finish, model_of, schema_of, segment_error,
-    segment_setup, state_of, GroupModel, PermissionModel,
+    cancellable, exactly_one, exactly_one_of_id_or_name, finish, model_of, schema_of,
+    segment_error, segment_setup, state_of, GroupModel, PermissionModel,
 };
 use crate::provider::Shared;
 use crate::segment::SegmentError;
@@ -78,31 +78,16 @@ impl SegmentGroup {
                     .await?
                     .map_err(|e| segment_error("Cannot read the Segment user groups", &e))?;
                 let found: Vec<_> = groups.iter().filter(|g| &g.name == name).collect();
-                match found.as_slice() {
-                    [one] => (*one).clone(),
-                    [] => {
-                        return Err(Diagnostic::error(
-                            "No such Segment group",
-                            format!(
-                                "No user group in the workspace is named {name:?} (names match exactly; {} groups read).",
-                                groups.len()
-                            ),
-                        )
-                        .at(AttributePath::new("name")))
-                    }
-                    many => {
-                        let ids: Vec<&str> = many.iter().map(|g| g.id.as_str()).collect();
-                        return Err(Diagnostic::error(
-                            "Several Segment groups match",
-                            format!(
-                                "{} user groups are named {name:?} (IDs {}); use id to pick one.",
-                                many.len(),
-                                ids.join(", ")
-                            ),
-                        )
-                        .at(AttributePath::new("name")));
-                    }
-                }
+                exactly_one(
+                    found,
+                    |g| g.id.as_str(),
+                    "name",
+                    name,
+                    ("group", "groups"),
+                    "user groups",
+                    || format!("Names match exactly; {} groups read.", groups.len()),
+                )?
+                .clone()
             }
             (None, None) => {
                 return Err(Diagnostic::error(

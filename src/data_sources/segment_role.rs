@@ -5,14 +5,14 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use tfplugin::diag::{AttributePath, Diagnostic, Diagnostics};
+use tfplugin::diag::{Diagnostic, Diagnostics};
 use tfplugin::framework::{Context, DataSource};
 use tfplugin::schema::Schema;
 use tfplugin::value::Value;
 
 use super::{
-    cancellable, exactly_one_of_id_or_name, finish, model_of, schema_of, segment_error,
-    segment_setup, state_of,
+    cancellable, exactly_one, exactly_one_of_id_or_name, finish, model_of, schema_of,
+    segment_error, segment_setup, state_of,
 };
 use crate::provider::Shared;
 
@@ -69,33 +69,19 @@ impl SegmentRole {
                 ))
             }
         };
-        let role = match found.as_slice() {
-            [one] => *one,
-            [] => {
+        let role = exactly_one(
+            found,
+            |r| r.id.as_str(),
+            attr,
+            want,
+            ("role", "roles"),
+            "roles",
+            || {
                 let mut names: Vec<&str> = roles.iter().map(|r| r.name.as_str()).collect();
                 names.sort_unstable();
-                return Err(Diagnostic::error(
-                    "No such Segment role",
-                    format!(
-                        "No role in the workspace has {attr} {want:?}. The roles are: {}.",
-                        names.join(", ")
-                    ),
-                )
-                .at(AttributePath::new(attr)));
-            }
-            many => {
-                let ids: Vec<&str> = many.iter().map(|r| r.id.as_str()).collect();
-                return Err(Diagnostic::error(
-                    "Several Segment roles match",
-                    format!(
-                        "{} roles have {attr} {want:?} (IDs {}); use id to pick one.",
-                        many.len(),
-                        ids.join(", ")
-                    ),
-                )
-                .at(AttributePath::new(attr)));
-            }
-        };
+                format!("The roles are: {}.", names.join(", "))
+            },
+        )?;
         model.id = Some(role.id.clone());
         model.name = Some(role.name.clone());
         model.description = Some(role.description.clone().unwrap_or_default());
@@ -125,6 +111,7 @@ impl DataSource for SegmentRole {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use tfplugin::diag::AttributePath;
 
     #[test]
     fn schema() {
