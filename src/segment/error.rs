@@ -104,7 +104,7 @@ impl SegmentError {
         }
     }
 
-    pub(crate) fn retry_after(&self) -> Option<Duration> {
+    fn retry_after_wait(&self) -> Option<Duration> {
         match self {
             SegmentError::RateLimited { retry_after, .. } => *retry_after,
             _ => None,
@@ -112,7 +112,7 @@ impl SegmentError {
     }
 
     /// Rate limits, server errors and connection failures may pass.
-    pub fn is_retryable(&self) -> bool {
+    fn retryable(&self) -> bool {
         match self {
             SegmentError::RateLimited { .. } | SegmentError::Transport(_) => true,
             SegmentError::Api { status, .. } => *status >= 500,
@@ -138,6 +138,15 @@ impl SegmentError {
             src = s.source();
         }
         SegmentError::Transport(msg)
+    }
+}
+
+impl crate::retry::Retryable for SegmentError {
+    fn is_retryable(&self) -> bool {
+        self.retryable()
+    }
+    fn retry_after(&self) -> Option<Duration> {
+        self.retry_after_wait()
     }
 }
 

@@ -9,7 +9,6 @@
 //! Segment's own message, cut short, and never the token.
 
 mod error;
-mod retry;
 
 use std::collections::HashSet;
 
@@ -17,8 +16,9 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::Value;
 
+pub use crate::retry::RetryPolicy;
+use crate::retry::{self, encode_segment, join_url};
 pub use error::SegmentError;
-pub use retry::RetryPolicy;
 
 use crate::secret::Secret;
 
@@ -202,14 +202,7 @@ impl SegmentClient {
     }
 
     fn url(&self, path: &str) -> url::Url {
-        let mut u = self.base.clone();
-        let joined = format!(
-            "{}/{}",
-            u.path().trim_end_matches('/'),
-            path.trim_start_matches('/')
-        );
-        u.set_path(&joined);
-        u
+        join_url(&self.base, path)
     }
 
     /// Reads every page of a list: `{"data": {"<key>": [...], "pagination": {"next": ...}}}`.
@@ -290,13 +283,6 @@ impl SegmentClient {
             serde_json::from_slice(&body).map_err(|e| SegmentError::Decode(e.to_string()))?;
         Ok(env.data)
     }
-}
-
-/// Percent-encodes an id for use as one path segment.
-fn encode_segment(id: &str) -> String {
-    url::form_urlencoded::byte_serialize(id.as_bytes())
-        .collect::<String>()
-        .replace('+', "%20")
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
-//! Retries for Segment calls: 429 waits as Segment says (`Retry-After`, else
-//! `X-RateLimit-Reset`); 5xx and connection failures back off exponentially
-//! with jitter. Both are bounded in attempts and in total time.
+//! Retries for API calls (Segment and ConductorOne alike): 429 waits as the
+//! server says (`Retry-After`, else `X-RateLimit-Reset`); 5xx and connection
+//! failures back off exponentially with jitter. Both are bounded in attempts
+//! and in total time. Also the URL helpers both clients share.
 
 use std::future::Future;
 use std::hash::{BuildHasher, Hasher};
@@ -8,7 +9,13 @@ use std::time::{Duration, Instant, SystemTime};
 
 use reqwest::header::HeaderMap;
 
-use super::SegmentError;
+/// An error that may be worth another attempt.
+pub trait Retryable: std::fmt::Display {
+    /// Rate limits, server errors and connection failures may pass.
+    fn is_retryable(&self) -> bool;
+    /// How long the server asked us to wait, for rate limits.
+    fn retry_after(&self) -> Option<Duration>;
+}
 
 #[derive(Clone, Debug)]
 pub struct RetryPolicy {
@@ -87,10 +94,26 @@ pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 }
 
 /// Runs `attempt` until it succeeds, fails for good, or the policy runs out.
-pub async fn run<T, F, Fut>(policy: &RetryPolicy, mut attempt: F) -> Result<T, SegmentError>
+pub async fn run<T, E, F, Fut>(policy: &RetryPolicy, attempt: F) -> Result<T, E>
 where
+    E: Retryable,
     F: FnMut() -> Fut,
-    Fut: Future<Output = Result<T, SegmentError>>,
+    Fut: Future<Output = Result<T, E>>,
+{
+    run_if(policy, E::is_retryable, attempt).await
+}
+
+/// Like [`run`], retrying only the errors `retry_if` allows (calls that are
+/// not idempotent retry only what the server cannot have acted on).
+pub async fn run_if<T, E, F, Fut>(
+    policy: &RetryPolicy,
+    retry_if: impl Fn(&E) -> bool,
+    mut attempt: F,
+) -> Result<T, E>
+where
+    E: Retryable,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, E>>,
 {
     let start = Instant::now();
     let mut n = 0;
@@ -100,24 +123,41 @@ where
             Ok(v) => return Ok(v),
             Err(e) => e,
         };
-        if !err.is_retryable() || n >= policy.max_attempts {
+        if !retry_if(&err) || n >= policy.max_attempts {
             return Err(err);
         }
-        let wait = match (&err, err.retry_after()) {
-            (SegmentError::RateLimited { .. }, Some(w)) => w,
-            _ => policy.backoff(n),
-        };
+        let wait = err.retry_after().unwrap_or_else(|| policy.backoff(n));
         if start.elapsed() + wait > policy.max_total {
             return Err(err);
         }
-        tracing::debug!(attempt = n, wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX), error = %err, "retrying a Segment call");
+        tracing::debug!(attempt = n, wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX), error = %err, "retrying an API call");
         tokio::time::sleep(wait).await;
     }
+}
+
+/// `base` with `path` appended to its path.
+pub fn join_url(base: &url::Url, path: &str) -> url::Url {
+    let mut u = base.clone();
+    let joined = format!(
+        "{}/{}",
+        u.path().trim_end_matches('/'),
+        path.trim_start_matches('/')
+    );
+    u.set_path(&joined);
+    u
+}
+
+/// Percent-encodes an id for use as one path segment.
+pub fn encode_segment(id: &str) -> String {
+    url::form_urlencoded::byte_serialize(id.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::segment::SegmentError;
 
     #[test]
     fn backoff_grows_and_is_capped() {
