@@ -6,6 +6,7 @@
 pub mod diag;
 pub mod framework;
 pub mod logging;
+pub mod plan;
 pub mod schema;
 pub mod server;
 pub mod validate;

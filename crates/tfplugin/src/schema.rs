@@ -23,8 +23,9 @@ use crate::proto::tfplugin6 as pb;
 use crate::value::Type;
 
 /// How a description is formatted.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum DescriptionKind {
+    #[default]
     Plain,
     Markdown,
 }
@@ -137,7 +138,7 @@ fn object_type(attrs: &[Attribute]) -> Type {
 }
 
 /// The top-level block of a provider, resource or data source schema.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Schema {
     pub version: i64,
     pub description: String,
