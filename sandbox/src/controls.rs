@@ -13,7 +13,8 @@ use serde_json::{json, Value};
 
 use crate::{json_response, Sandbox};
 
-/// The next `count` requests matching `method` and `path` fail with `status`,
+/// After `skip` of them pass, the next `count` requests matching `method` and
+/// `path` fail with `status`,
 /// or hang for `hang_ms` (then answer normally, unless `status` is set too).
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Fault {
@@ -24,6 +25,9 @@ pub struct Fault {
     pub path: String,
     #[serde(default = "one")]
     pub count: u32,
+    /// Matching requests to let through before the fault starts.
+    #[serde(default)]
+    pub skip: u32,
     pub status: Option<u16>,
     pub hang_ms: Option<u64>,
     /// `Retry-After` seconds to send with the failure.

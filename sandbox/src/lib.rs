@@ -246,6 +246,10 @@ impl Sandbox {
         let i = faults
             .iter()
             .position(|f| f.matches(method.as_str(), path))?;
+        if faults[i].skip > 0 {
+            faults[i].skip -= 1;
+            return None;
+        }
         let f = faults[i].clone();
         if faults[i].count <= 1 {
             faults.remove(i);

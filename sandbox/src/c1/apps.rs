@@ -1,4 +1,5 @@
-//! Apps: list, create, get, delete (deleting an app deletes its connectors).
+//! Apps: list, create, get, update (`updateMask`), delete (deleting an app
+//! deletes its connectors).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -60,6 +61,64 @@ pub async fn get(State(sb): State<Arc<Sandbox>>, Path(app_id): Path<String>) -> 
         .get(&app_id)
         .ok_or_else(|| not_found(&format!("app {app_id}")))?;
     ok(json!({ "app": app.to_json() }))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct UpdateApp {
+    app: Option<Value>,
+    update_mask: Option<String>,
+}
+
+pub async fn update(
+    State(sb): State<Arc<Sandbox>>,
+    Path(app_id): Path<String>,
+    bytes: axum::body::Bytes,
+) -> ApiResult {
+    let req: UpdateApp = body(&bytes)?;
+    let patch = req.app.ok_or_else(|| invalid("app is required"))?;
+    let mask = req.update_mask.unwrap_or_default();
+    let paths: Vec<&str> = mask
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
+    if paths.is_empty() {
+        return Err(invalid("updateMask is required, such as \"displayName\""));
+    }
+    if let Some(bad) = paths
+        .iter()
+        .find(|p| !["displayName", "description"].contains(p))
+    {
+        return Err(invalid(&format!(
+            "updateMask: field {bad:?} cannot be updated here (allowed: displayName, description)"
+        )));
+    }
+    let field = |k: &str| {
+        patch
+            .get(k)
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string()
+    };
+    if paths.contains(&"displayName") && field("displayName").trim().is_empty() {
+        return Err(invalid("app.displayName cannot be empty"));
+    }
+    let mut d = sb.data();
+    let app = d
+        .apps
+        .get_mut(&app_id)
+        .ok_or_else(|| not_found(&format!("app {app_id}")))?;
+    for p in &paths {
+        match *p {
+            "displayName" => app.display_name = field("displayName"),
+            _ => app.description = field("description"),
+        }
+    }
+    app.updated_at = rfc3339(SystemTime::now());
+    let out = app.to_json();
+    sb.save(&d);
+    ok(json!({ "app": out }))
 }
 
 pub async fn delete(

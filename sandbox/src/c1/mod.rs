@@ -142,7 +142,10 @@ pub fn router(sb: Arc<Sandbox>) -> Router<Arc<Sandbox>> {
     let api = Router::new()
         .route("/api/v1/auth/introspect", get(auth::introspect))
         .route("/api/v1/apps", get(apps::list).post(apps::create))
-        .route("/api/v1/apps/{app_id}", get(apps::get).delete(apps::delete))
+        .route(
+            "/api/v1/apps/{app_id}",
+            get(apps::get).post(apps::update).delete(apps::delete),
+        )
         .route(
             "/api/v1/apps/{app_id}/connectors",
             get(connectors::list).post(connectors::create_delegated),
