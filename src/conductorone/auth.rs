@@ -154,32 +154,37 @@ impl TokenSource {
                 return Ok(t.clone());
             }
         }
-        self.requests
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        let jwt = assertion(key, client_id, audience);
-        let form = [
-            ("grant_type", "client_credentials"),
-            ("client_id", client_id.as_str()),
-            ("client_assertion_type", JWT_BEARER),
-            ("client_assertion", jwt.as_str()),
-        ];
-        let resp = self
-            .http
-            .post(token_url.clone())
-            .form(&form)
-            .timeout(Duration::from_secs(30))
-            .send()
-            .await
-            .map_err(|e| C1Error::transport(&e))?;
-        let status = resp.status();
-        let body = resp.bytes().await.map_err(|e| C1Error::transport(&e))?;
-        if !status.is_success() {
-            return Err(C1Error::from_response(
-                status.as_u16(),
-                &body,
-                &[secret.expose(), &jwt],
-            ));
-        }
+        let body = crate::retry::run(&crate::retry::RetryPolicy::default(), || async {
+            self.requests
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let jwt = assertion(key, client_id, audience);
+            let form = [
+                ("grant_type", "client_credentials"),
+                ("client_id", client_id.as_str()),
+                ("client_assertion_type", JWT_BEARER),
+                ("client_assertion", jwt.as_str()),
+            ];
+            let resp = self
+                .http
+                .post(token_url.clone())
+                .form(&form)
+                .timeout(Duration::from_secs(30))
+                .send()
+                .await
+                .map_err(|e| C1Error::transport(&e))?;
+            let status = resp.status();
+            let wait = crate::retry::retry_after(resp.headers());
+            let body = resp.bytes().await.map_err(|e| C1Error::transport(&e))?;
+            if status.is_success() {
+                return Ok(body);
+            }
+            let mut err = C1Error::from_response(status.as_u16(), &body, &[secret.expose(), &jwt]);
+            if let C1Error::Status { retry_after, .. } = &mut err {
+                *retry_after = wait;
+            }
+            Err(err)
+        })
+        .await?;
         let tr: TokenResponse = serde_json::from_slice(&body)
             .map_err(|e| C1Error::Decode(format!("token response: {e}")))?;
         if tr.access_token.is_empty() {

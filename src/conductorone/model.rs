@@ -1,0 +1,99 @@
+//! The ConductorOne objects we read, decoded leniently: proto3 JSON may omit
+//! a field, send it as null, or add fields we do not know.
+
+use serde::{Deserialize, Deserializer};
+use serde_json::Value;
+
+/// A string that may be absent or null.
+fn text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    Ok(Option::<String>::deserialize(d)?.unwrap_or_default())
+}
+
+/// A list that may be absent or null.
+fn list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    Ok(Option::<Vec<String>>::deserialize(d)?.unwrap_or_default())
+}
+
+/// A connector (`c1.api.app.v1.Connector`).
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Connector {
+    #[serde(default, deserialize_with = "text")]
+    pub id: String,
+    #[serde(default, deserialize_with = "text")]
+    pub app_id: String,
+    #[serde(default, deserialize_with = "text")]
+    pub catalog_id: String,
+    #[serde(default, deserialize_with = "text")]
+    pub display_name: String,
+    #[serde(default, deserialize_with = "text")]
+    pub description: String,
+    #[serde(default, deserialize_with = "list")]
+    pub user_ids: Vec<String>,
+    /// The public part of the config (secret values are never returned).
+    #[serde(default)]
+    pub config: Option<Value>,
+    #[serde(default)]
+    pub status: Option<ConnectorStatus>,
+    #[serde(default)]
+    pub created_at: Option<String>,
+    #[serde(default)]
+    pub updated_at: Option<String>,
+    #[serde(default)]
+    pub deleted_at: Option<String>,
+}
+
+/// A connector's sync state (`c1.api.app.v1.ConnectorStatus`).
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConnectorStatus {
+    #[serde(default, deserialize_with = "text")]
+    pub status: String,
+    #[serde(default, deserialize_with = "text")]
+    pub last_error: String,
+}
+
+/// An app (`c1.api.app.v1.App`).
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct App {
+    #[serde(default, deserialize_with = "text")]
+    pub id: String,
+    #[serde(default, deserialize_with = "text")]
+    pub display_name: String,
+    #[serde(default)]
+    pub deleted_at: Option<String>,
+}
+
+/// A user (`c1.api.user.v1.User`).
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct User {
+    #[serde(default, deserialize_with = "text")]
+    pub id: String,
+    #[serde(default, deserialize_with = "text")]
+    pub email: String,
+    #[serde(default, deserialize_with = "text")]
+    pub display_name: String,
+    /// `ENABLED`, `DISABLED`, `DELETED` or `UNKNOWN`.
+    #[serde(default, deserialize_with = "text")]
+    pub status: String,
+    #[serde(default)]
+    pub deleted_at: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nulls_and_unknown_fields_are_tolerated() {
+        let c: Connector = serde_json::from_str(
+            r#"{"id":"c","appId":null,"userIds":null,"status":{"status":"SYNC_STATUS_DONE","lastError":null},"future":1}"#,
+        )
+        .unwrap();
+        assert_eq!(c.app_id, "");
+        assert!(c.user_ids.is_empty());
+        assert_eq!(c.status.unwrap().status, "SYNC_STATUS_DONE");
+    }
+}
