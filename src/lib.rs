@@ -1,12 +1,15 @@
 //! The ConductorOne Terraform provider: user-facing schema and behaviour.
 //!
 //! Layers: `tfplugin` (workspace crate) holds the generic plugin machinery;
-//! this crate holds the provider itself (`provider`) and, as they arrive, the
-//! API clients and the resources and data sources, one file each.
+//! this crate holds the API clients (`conductorone`, `segment`, sharing
+//! `retry`) and the provider (`provider`) with its resources and data
+//! sources, one file each.
 
 pub mod conductorone;
 pub mod data_sources;
 pub mod provider;
+pub mod resources;
+pub mod retry;
 pub mod secret;
 pub mod segment;
 

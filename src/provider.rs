@@ -13,6 +13,8 @@ use tfplugin::schema::Schema;
 use tfplugin::validate;
 use tfplugin::value::Value;
 
+use crate::conductorone::C1Client;
+use crate::resources::segment_integration::SegmentIntegration;
 use crate::secret::Secret;
 
 /// Segment's Public API in the US region.
@@ -82,6 +84,8 @@ pub struct Configured {
 pub struct Shared {
     configured: RwLock<Option<Arc<Configured>>>,
     http: OnceLock<reqwest::Client>,
+    /// One ConductorOne client, hence one cached access token, per process.
+    c1: OnceLock<C1Client>,
 }
 
 impl Shared {
@@ -110,6 +114,21 @@ impl Shared {
             .build()
             .map_err(|e| Diagnostic::error("Cannot create an HTTP client", e.to_string()))?;
         Ok(self.http.get_or_init(|| client).clone())
+    }
+
+    /// The process's ConductorOne client, built on first use from the
+    /// provider's credentials.
+    pub fn conductorone(&self) -> Result<C1Client, Diagnostic> {
+        if let Some(c) = self.c1.get() {
+            return Ok(c.clone());
+        }
+        let configured = self.configured()?;
+        let auth = configured.conductorone.clone()?;
+        let client = C1Client::new(self.http()?, &auth).map_err(|e| {
+            Diagnostic::error("Invalid ConductorOne credentials", e.to_string())
+                .at(AttributePath::new("client_secret"))
+        })?;
+        Ok(self.c1.get_or_init(|| client).clone())
     }
 }
 
@@ -341,7 +360,7 @@ impl Provider for ConductorOneProvider {
     }
 
     fn resources(&self) -> Vec<Arc<dyn Resource>> {
-        Vec::new()
+        vec![Arc::new(SegmentIntegration::new(self.shared.clone()))]
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {

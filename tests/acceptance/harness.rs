@@ -240,6 +240,19 @@ impl WorkDir {
         wd
     }
 
+    /// Points `dev_overrides` at another directory holding a
+    /// `terraform-provider-conductorone` (such as a wrapper).
+    pub fn use_provider_dir(&self, dir: &Path) {
+        std::fs::write(
+            &self.cli_config,
+            format!(
+                "provider_installation {{\n  dev_overrides {{\n    \"seed/conductorone\" = \"{}\"\n  }}\n  direct {{}}\n}}\n",
+                dir.display()
+            ),
+        )
+        .expect("write CLI config");
+    }
+
     pub fn path(&self) -> &Path {
         self.dir.path()
     }

@@ -8,3 +8,4 @@ mod plugin_process;
 mod provider_config;
 mod sandbox;
 mod segment_data_sources;
+mod segment_integration;

@@ -140,7 +140,36 @@ impl Sandbox {
     }
 }
 
-fn block_on<T>(f: impl std::future::Future<Output = T>) -> T {
+impl Sandbox {
+    /// A ConductorOne client with the sandbox's credentials, for doing by
+    /// hand what users do outside Terraform.
+    pub fn c1(&self) -> terraform_provider_conductorone::conductorone::C1Client {
+        use terraform_provider_conductorone::provider::ConductorOneAuth;
+        use terraform_provider_conductorone::secret::Secret;
+        let auth = ConductorOneAuth::ClientCredentials {
+            server_url: url::Url::parse(self.url()).expect("sandbox URL"),
+            client_id: self.var("CONDUCTORONE_CLIENT_ID").to_string(),
+            client_secret: Secret::new(self.var("CONDUCTORONE_CLIENT_SECRET").to_string()),
+        };
+        terraform_provider_conductorone::conductorone::C1Client::new(reqwest::Client::new(), &auth)
+            .expect("client")
+    }
+
+    /// The sandbox's connectors.
+    pub fn connectors(&self) -> Vec<serde_json::Value> {
+        self.state()["connectors"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// The sandbox's apps.
+    pub fn apps(&self) -> Vec<serde_json::Value> {
+        self.state()["apps"].as_array().cloned().unwrap_or_default()
+    }
+}
+
+pub fn block_on<T>(f: impl std::future::Future<Output = T>) -> T {
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()

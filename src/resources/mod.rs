@@ -1,0 +1,3 @@
+//! Managed resources, one file each.
+
+pub mod segment_integration;

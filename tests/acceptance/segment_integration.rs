@@ -1,0 +1,540 @@
+//! `conductorone_segment_integration` under real Terraform against the
+//! sandbox in strict mode: create, update, drift, import, failures, secrets.
+
+use serde_json::{json, Value};
+
+use crate::harness::{each_terraform, Terraform, WorkDir};
+use crate::sandbox::{block_on, Sandbox};
+
+const ADDR: &str = "conductorone_segment_integration.seg";
+
+/// The resource's attributes in the state (`terraform show -json`).
+fn state_values(wd: &WorkDir) -> Value {
+    let out = wd.run(&["show", "-json"]);
+    out.success();
+    let v: Value = serde_json::from_str(&out.stdout).expect("show JSON");
+    v["values"]["root_module"]["resources"]
+        .as_array()
+        .and_then(|r| r.iter().find(|r| r["address"] == ADDR))
+        .map(|r| r["values"].clone())
+        .unwrap_or(Value::Null)
+}
+
+fn apply(wd: &WorkDir) {
+    wd.run(&["apply", "-auto-approve", "-no-color"]).success();
+}
+
+/// `plan -detailed-exitcode` exits 0: nothing to do.
+fn plan_is_empty(wd: &WorkDir) {
+    let out = wd.run(&["plan", "-detailed-exitcode", "-no-color"]);
+    assert_eq!(out.code, 0, "the plan is not empty:\n{}", out.all());
+}
+
+fn resource(body: &str) -> String {
+    format!("provider \"conductorone\" {{}}\n\nresource \"conductorone_segment_integration\" \"seg\" {{\n{body}\n}}\n")
+}
+
+fn new_app(sb: &Sandbox, name: &str) -> String {
+    let c1 = sb.c1();
+    block_on(async move { c1.create_app(name, "").await.expect("create app").id })
+}
+
+fn connector_of(sb: &Sandbox, id: &str) -> Value {
+    sb.connectors()
+        .into_iter()
+        .find(|c| c["id"] == id)
+        .unwrap_or(Value::Null)
+}
+
+fn member_id(sb: &Sandbox) -> String {
+    sb.state()["users"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["email"] == "member@sandbox.example.com")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+fn lifecycle(tf: &Terraform, sb: &Sandbox, app_id: Option<&str>) {
+    let admin = sb.var("CONDUCTORONE_SANDBOX_ADMIN_USER_ID");
+    let member = member_id(sb);
+    let token = sb.var("SEGMENT_ACCESS_TOKEN");
+    let app_line = app_id.map_or(String::new(), |a| format!("  app_id = \"{a}\"\n"));
+    let mut wd = WorkDir::new(tf);
+    sb.configure(&mut wd);
+    wd.setenv("TF_VAR_token", token);
+    let config = |owners: &str, version: u32| {
+        format!(
+            "variable \"token\" {{\n  type      = string\n  sensitive = true\n  ephemeral = true\n}}\n\n{}",
+            resource(&format!(
+                "{app_line}  display_name = \"Segment (acc)\"\n  user_ids = [{owners}]\n  segment_access_token_wo = var.token\n  segment_access_token_wo_version = {version}"
+            ))
+        )
+    };
+    wd.config(&config(&format!("\"{admin}\""), 1));
+    apply(&wd);
+    let st = state_values(&wd);
+    let id = st["id"].as_str().expect("id").to_string();
+    assert_eq!(st["managed_app"], json!(app_id.is_none()));
+    assert_eq!(st["segment_workspace_slug"], "sandbox-workspace");
+    assert_eq!(st["segment_access_token_wo"], Value::Null);
+    let c = connector_of(sb, &id);
+    assert_eq!(c["displayName"], "Segment (acc)");
+    assert_eq!(c["userIds"], json!([admin]));
+    assert_eq!(c["catalogId"], "2YuQMfugzij8vRI4FGkYNcMxgOe");
+    if let Some(a) = app_id {
+        assert_eq!(c["appId"], a);
+    } else {
+        let app = st["app_id"].as_str().unwrap();
+        assert!(sb
+            .apps()
+            .iter()
+            .any(|x| x["id"] == app && x["displayName"] == "Segment"));
+    }
+    plan_is_empty(&wd);
+
+    // Owners and token in one apply: both take effect.
+    let before = c["updatedAt"].clone();
+    wd.config(&config(&format!("\"{member}\", \"{admin}\""), 2));
+    let out = wd.run(&["plan", "-no-color"]);
+    out.success()
+        .contains("1 to change")
+        .contains("segment_access_token_wo_version = 1 -> 2");
+    apply(&wd);
+    let c = connector_of(sb, &id);
+    let mut owners: Vec<String> = serde_json::from_value(c["userIds"].clone()).unwrap();
+    owners.sort();
+    let mut want = vec![admin.to_string(), member.clone()];
+    want.sort();
+    assert_eq!(owners, want);
+    assert_ne!(c["updatedAt"], before);
+    let updates: Vec<Value> = sb
+        .requests()
+        .into_iter()
+        .filter(|r| {
+            r["method"] == "POST"
+                && r["path"]
+                    == format!(
+                        "/api/v1/apps/{}/connectors/{id}",
+                        c["appId"].as_str().unwrap()
+                    )
+        })
+        .collect();
+    assert!(!updates.is_empty(), "the update was not sent");
+    assert_eq!(
+        state_values(&wd)["id"],
+        id.as_str(),
+        "the id is kept across updates"
+    );
+    plan_is_empty(&wd);
+
+    let used_app = state_values(&wd)["app_id"].as_str().unwrap().to_string();
+    wd.run(&["destroy", "-auto-approve", "-no-color"]).success();
+    assert!(
+        connector_of(sb, &id).is_null(),
+        "the connector is left after destroy"
+    );
+    let app_left = sb.apps().iter().any(|x| x["id"] == used_app.as_str());
+    match app_id {
+        Some(_) => assert!(app_left, "a given app is not ours to delete"),
+        None => assert!(!app_left, "the managed app is left after destroy"),
+    }
+}
+
+#[test]
+fn create_update_destroy_with_and_without_app_id() {
+    let sb = Sandbox::start(&[]);
+    each_terraform(|tf| {
+        lifecycle(tf, &sb, None);
+        let app = new_app(&sb, "Segment (given)");
+        lifecycle(tf, &sb, Some(&app));
+    });
+    assert!(sb.connectors().is_empty());
+}
+
+#[test]
+fn import_by_id_and_by_block_matches_what_was_created() {
+    let sb = Sandbox::start(&[]);
+    let admin = sb.var("CONDUCTORONE_SANDBOX_ADMIN_USER_ID").to_string();
+    each_terraform(|tf| {
+        let app = new_app(&sb, "Segment (import)");
+        let body = format!(
+            "  app_id = \"{app}\"\n  user_ids = [\"{admin}\"]\n  segment_access_token_wo = \"{}\"",
+            sb.var("SEGMENT_ACCESS_TOKEN")
+        );
+        let mut created = WorkDir::new(tf);
+        sb.configure(&mut created);
+        created.config(&resource(&body));
+        apply(&created);
+        let want = state_values(&created);
+        let id = want["id"].as_str().unwrap().to_string();
+
+        // terraform import ADDR APP_ID/CONNECTOR_ID
+        let mut imported = WorkDir::new(tf);
+        sb.configure(&mut imported);
+        imported.config(&resource(&body));
+        imported
+            .run(&["import", "-no-color", ADDR, &format!("{app}/{id}")])
+            .success()
+            .contains("Import successful");
+        let got = state_values(&imported);
+        assert_eq!(got, want, "imported state differs from the created one");
+        plan_is_empty(&imported);
+        // With a version, the only change is that version.
+        imported.config(&resource(&format!(
+            "{body}\n  segment_access_token_wo_version = 1"
+        )));
+        let out = imported.run(&["plan", "-no-color", "-out=tfplan"]);
+        out.success().contains("1 to change");
+        let show = imported.run(&["show", "-json", "tfplan"]);
+        let plan: Value = serde_json::from_str(&show.stdout).unwrap();
+        let change = &plan["resource_changes"][0]["change"];
+        let (before, after) = (
+            change["before"].as_object().unwrap(),
+            change["after"].as_object().unwrap(),
+        );
+        let differing: Vec<&String> = after
+            .keys()
+            .filter(|k| before.get(*k) != after.get(*k))
+            .collect();
+        assert_eq!(differing, ["segment_access_token_wo_version"], "{change}");
+
+        // import {} block with -generate-config-out.
+        let by_block = WorkDir::new(tf);
+        let mut by_block = by_block;
+        sb.configure(&mut by_block);
+        by_block.config(&format!(
+            "provider \"conductorone\" {{}}\n\nimport {{\n  to = {ADDR}\n  id = \"{app}/{id}\"\n}}\n"
+        ));
+        by_block
+            .run(&["plan", "-no-color", "-generate-config-out=generated.tf"])
+            .success()
+            .contains("1 to import");
+        let generated = std::fs::read_to_string(by_block.path().join("generated.tf")).unwrap();
+        assert!(
+            generated.contains(&id) || generated.contains(&app),
+            "{generated}"
+        );
+        apply(&by_block);
+        let got = state_values(&by_block);
+        assert_eq!(
+            got, want,
+            "block-imported state differs from the created one"
+        );
+        plan_is_empty(&by_block);
+
+        // A connector of another catalog is refused, by name.
+        let c1 = sb.c1();
+        let other = block_on({
+            let app = app.clone();
+            async move {
+                c1.create_connector(
+                    &terraform_provider_conductorone::conductorone::NewConnector {
+                        app_id: &app,
+                        catalog_id: "2HErg7BRmNdHgX8sTCWVq4E1fyh",
+                        display_name: "Baton",
+                        description: "",
+                        user_ids: &[],
+                        secret: None,
+                    },
+                )
+                .await
+                .expect("create")
+                .id
+            }
+        });
+        let mut wrong = WorkDir::new(tf);
+        sb.configure(&mut wrong);
+        wrong.config(&resource(&body));
+        wrong
+            .run(&["import", "-no-color", ADDR, &format!("{app}/{other}")])
+            .failure()
+            .contains("not a Segment connector")
+            .contains("2HErg7BRmNdHgX8sTCWVq4E1fyh");
+        wrong
+            .run(&["import", "-no-color", ADDR, "just-one-id"])
+            .failure()
+            .contains("APP_ID/CONNECTOR_ID");
+        created.run(&["destroy", "-auto-approve"]).success();
+        let c1 = sb.c1();
+        block_on(async move { c1.delete_connector(&app, &other).await.unwrap() });
+    });
+}
+
+fn delete_connector(sb: &Sandbox, wd: &WorkDir) {
+    let st = state_values(wd);
+    let (app, id) = (
+        st["app_id"].as_str().unwrap().to_string(),
+        st["id"].as_str().unwrap().to_string(),
+    );
+    let c1 = sb.c1();
+    block_on(async move { c1.delete_connector(&app, &id).await.unwrap() });
+}
+
+fn plan_shows(wd: &WorkDir, what: &str) {
+    let out = wd.run(&["plan", "-detailed-exitcode", "-no-color"]);
+    assert_eq!(out.code, 2, "{}", out.all());
+    out.contains(what);
+}
+
+#[test]
+fn out_of_band_deletion_plans_a_new_connector() {
+    let sb = Sandbox::start(&[]);
+    each_terraform(|tf| {
+        let token = sb.var("SEGMENT_ACCESS_TOKEN");
+        // In a given app: the connector is planned for creation again.
+        let app = new_app(&sb, "Segment (given)");
+        let mut given = WorkDir::new(tf);
+        sb.configure(&mut given);
+        given.config(&resource(&format!(
+            "  app_id = \"{app}\"\n  segment_access_token = \"{token}\""
+        )));
+        apply(&given);
+        delete_connector(&sb, &given);
+        plan_shows(&given, "will be created");
+        apply(&given);
+        assert_eq!(sb.connectors().len(), 1);
+        plan_is_empty(&given);
+        given.run(&["destroy", "-auto-approve"]).success();
+
+        // In the resource's own app: the connector is made again in that app
+        // (no second app, no orphan).
+        let mut wd = WorkDir::new(tf);
+        sb.configure(&mut wd);
+        wd.config(&resource(&format!("  segment_access_token = \"{token}\"")));
+        apply(&wd);
+        let app = state_values(&wd)["app_id"].clone();
+        let apps = sb.apps().len();
+        delete_connector(&sb, &wd);
+        plan_shows(&wd, "1 to change");
+        apply(&wd);
+        assert_eq!(sb.connectors().len(), 1);
+        assert_eq!(sb.apps().len(), apps, "a second app was made");
+        assert_eq!(state_values(&wd)["app_id"], app);
+        plan_is_empty(&wd);
+        // The app deleted (which deletes its connector): both are made again.
+        let app = app.as_str().unwrap().to_string();
+        let c1 = sb.c1();
+        block_on(async move { c1.delete_app(&app).await.unwrap() });
+        plan_shows(&wd, "will be created");
+        apply(&wd);
+        assert_eq!(sb.connectors().len(), 1);
+        assert_eq!(sb.apps().len(), apps);
+        plan_is_empty(&wd);
+        wd.run(&["destroy", "-auto-approve"]).success();
+        assert!(sb.connectors().is_empty(), "connectors left");
+        assert_eq!(sb.apps().len(), apps - 1, "the managed app is left");
+    });
+}
+
+#[test]
+fn bad_tokens_and_unknown_owners_fail_the_plan() {
+    let sb = Sandbox::start(&[]);
+    each_terraform(|tf| {
+        let mut wd = WorkDir::new(tf);
+        sb.configure(&mut wd);
+        for (var, says) in [
+            ("SEGMENT_REVOKED_TOKEN", "has been revoked"),
+            ("SEGMENT_MEMBER_TOKEN", "Workspace Owner"),
+        ] {
+            let token = sb.var(var);
+            // Through a variable: Terraform quotes the configuration's source
+            // line in diagnostics, and a literal token would be in it.
+            wd.setenv("TF_VAR_token", token);
+            wd.config(&format!(
+                "variable \"token\" {{\n  type      = string\n  sensitive = true\n}}\n\n{}",
+                resource("  segment_access_token_wo = var.token")
+            ));
+            let out = wd.run(&["plan", "-no-color"]);
+            out.failure()
+                .contains("segment_access_token_wo")
+                .contains(says);
+            assert!(!out.all().contains(token), "the token is in the output");
+        }
+        let admin = sb.var("CONDUCTORONE_SANDBOX_ADMIN_USER_ID");
+        wd.config(&resource(&format!(
+            "  user_ids = [\"{admin}\", \"no-such-user\"]\n  segment_access_token_wo = \"{}\"",
+            sb.var("SEGMENT_ACCESS_TOKEN")
+        )));
+        wd.run(&["plan", "-no-color"])
+            .failure()
+            .contains("Unknown connector owner")
+            .contains("user_ids element \"no-such-user\"");
+        let disabled = sb.state()["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["status"] == "DISABLED")
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        wd.config(&resource(&format!("  user_ids = [\"{disabled}\"]")));
+        wd.run(&["apply", "-auto-approve", "-no-color"])
+            .failure()
+            .contains("has status DISABLED");
+        assert!(
+            sb.connectors().is_empty() && sb.apps().is_empty(),
+            "something was created"
+        );
+    });
+}
+
+#[test]
+fn a_failure_at_each_step_of_create_converges_without_orphans() {
+    let sb = Sandbox::start(&[]);
+    let steps = [
+        (
+            "token check",
+            json!({"method": "GET", "path": "/segment/roles", "status": 400, "skip": 1}),
+        ),
+        (
+            "app",
+            json!({"method": "POST", "path": "/api/v1/apps", "status": 400}),
+        ),
+        (
+            "connector",
+            json!({"method": "POST", "path": "/api/v1/apps/*/connectors/create", "status": 400}),
+        ),
+        (
+            "owners",
+            json!({"method": "POST", "path": "/api/v1/apps/*/connectors/*", "status": 400, "skip": 1}),
+        ),
+    ];
+    each_terraform(|tf| {
+        for (step, fault) in &steps {
+            let mut wd = WorkDir::new(tf);
+            sb.configure(&mut wd);
+            wd.config(&resource(&format!(
+                "  display_name = \"Segment ({step})\"\n  segment_access_token_wo = \"{}\"",
+                sb.var("SEGMENT_ACCESS_TOKEN")
+            )));
+            sb.fault(fault);
+            wd.run(&["apply", "-auto-approve", "-no-color"]).failure();
+            apply(&wd);
+            let st = state_values(&wd);
+            assert_eq!(
+                sb.connectors().len(),
+                1,
+                "after a failure at the {step} step"
+            );
+            assert_eq!(sb.apps().len(), 1, "after a failure at the {step} step");
+            assert_eq!(
+                connector_of(&sb, st["id"].as_str().unwrap())["displayName"],
+                format!("Segment ({step})")
+            );
+            plan_is_empty(&wd);
+            wd.run(&["destroy", "-auto-approve"]).success();
+            assert!(
+                sb.connectors().is_empty() && sb.apps().is_empty(),
+                "left after {step}"
+            );
+        }
+    });
+}
+
+#[test]
+fn the_write_only_token_is_nowhere() {
+    let sb = Sandbox::start(&[]);
+    let token = sb.var("SEGMENT_ACCESS_TOKEN").to_string();
+    let secret = sb.var("CONDUCTORONE_CLIENT_SECRET").to_string();
+    each_terraform(|tf| {
+        let mut wd = WorkDir::new(tf);
+        sb.configure(&mut wd);
+        wd.setenv("TF_VAR_token", &token);
+        wd.config(&format!(
+            "variable \"token\" {{\n  type      = string\n  sensitive = true\n  ephemeral = true\n}}\n\n{}",
+            resource("  segment_access_token_wo = var.token\n  segment_access_token_wo_version = 1")
+        ));
+        let plan = wd.run(&["plan", "-no-color", "-out=tfplan"]);
+        plan.success();
+        wd.setenv("TF_LOG", "trace");
+        let applied = wd.run(&["apply", "-auto-approve", "-no-color", "tfplan"]);
+        applied.success();
+        assert!(applied.stderr.len() > 10_000, "TF_LOG=trace gave no log");
+        let shown = wd.run(&["show", "-json", "tfplan"]);
+        let state = std::fs::read(wd.path().join("terraform.tfstate")).unwrap();
+        let plan_file = std::fs::read(wd.path().join("tfplan")).unwrap();
+        for (what, text) in [
+            ("plan output", plan.all()),
+            ("trace apply output", applied.all()),
+            ("plan JSON", shown.all()),
+            ("state file", String::from_utf8_lossy(&state).into_owned()),
+            (
+                "plan file",
+                String::from_utf8_lossy(&plan_file).into_owned(),
+            ),
+        ] {
+            for s in [&token, &secret] {
+                assert!(!text.contains(s.as_str()), "a secret is in the {what}");
+            }
+        }
+        assert!(!String::from_utf8_lossy(&state).contains("segment_access_token_wo\": \""));
+        wd.run(&["destroy", "-auto-approve"]).success();
+    });
+}
+
+#[test]
+fn fifty_resources_share_one_token_per_provider_process() {
+    let sb = Sandbox::start(&[]);
+    let tf = crate::harness::matrix()
+        .first()
+        .expect("a Terraform")
+        .clone();
+    let mut wd = WorkDir::new(&tf);
+    sb.configure(&mut wd);
+    // Count provider processes with a wrapper the CLI config points at.
+    let bin = crate::harness::provider_binary();
+    let wrap_dir = wd.path().join("wrapped");
+    std::fs::create_dir_all(&wrap_dir).unwrap();
+    let count_file = wd.path().join("starts");
+    let wrapper = wrap_dir.join("terraform-provider-conductorone");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\necho start >> '{}'\nexec '{}' \"$@\"\n",
+            count_file.display(),
+            bin.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(
+        &wrapper,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .unwrap();
+    wd.use_provider_dir(&wrap_dir);
+    wd.config(&resource_count(50, sb.var("SEGMENT_ACCESS_TOKEN")));
+    let token_requests = |sb: &Sandbox| {
+        sb.requests()
+            .iter()
+            .filter(|r| r["path"] == "/auth/v1/token")
+            .count()
+    };
+    let before = token_requests(&sb);
+    wd.run(&["apply", "-auto-approve", "-parallelism=10", "-no-color"])
+        .success();
+    let processes = std::fs::read_to_string(&count_file)
+        .unwrap()
+        .lines()
+        .count();
+    let tokens = token_requests(&sb) - before;
+    eprintln!("50 resources: {processes} provider processes, {tokens} token requests");
+    assert_eq!(sb.connectors().len(), 50);
+    assert!(
+        tokens >= 1 && tokens <= processes,
+        "{tokens} token requests for {processes} processes"
+    );
+    wd.run(&["destroy", "-auto-approve", "-parallelism=10"])
+        .success();
+    assert!(sb.connectors().is_empty() && sb.apps().is_empty());
+}
+
+fn resource_count(n: usize, token: &str) -> String {
+    format!(
+        "provider \"conductorone\" {{}}\n\nresource \"conductorone_segment_integration\" \"seg\" {{\n  count = {n}\n  display_name = \"Segment ${{count.index}}\"\n  segment_access_token = \"{token}\"\n}}\n"
+    )
+}
