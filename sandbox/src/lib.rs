@@ -200,6 +200,10 @@ impl Sandbox {
                 "CONDUCTORONE_SANDBOX_ADMIN_USER_ID",
                 c.admin_user_id.clone(),
             ),
+            (
+                "CONDUCTORONE_SANDBOX_WFE_CLIENT_ID",
+                c.federation_client_id(),
+            ),
         ]
         .iter()
         .map(|(k, v)| format!("{k}={v}\n"))

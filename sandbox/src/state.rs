@@ -261,6 +261,16 @@ pub struct Credentials {
     pub segment_revoked_token: String,
 }
 
+impl Credentials {
+    /// The client ID of the sandbox's workload federation trust (`/wfe`).
+    pub fn federation_client_id(&self) -> String {
+        match self.client_id.rsplit_once('/') {
+            Some((base, _)) => format!("{base}/wfe"),
+            None => format!("{}/wfe", self.client_id),
+        }
+    }
+}
+
 const ROLE_NAMES: &[(&str, &str)] = &[
     ("Workspace Owner", "Owners have full read and edit access to everything in the workspace, including Sources, Destinations, add-on products, and settings."),
     ("Workspace Member", "Members can view the workspace but need permissions for each resource."),

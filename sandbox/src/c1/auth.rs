@@ -1,5 +1,7 @@
 //! `POST /auth/v1/token` (OAuth2 client credentials, with the EdDSA JWT
-//! client assertion or the plain client secret), bearer checks, introspection.
+//! client assertion or the plain client secret; or an RFC 8693 token
+//! exchange of a workload identity token, as HCP Terraform runs do), bearer
+//! checks, introspection.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -15,6 +17,8 @@ use super::{code, ok, status_error, ApiResult};
 use crate::{now_secs, Sandbox};
 
 const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+const TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
+const JWT_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:jwt";
 /// ConductorOne wants assertions to expire within five minutes.
 const MAX_ASSERTION_LIFETIME: u64 = 300;
 /// Clock skew we tolerate on `nbf`.
@@ -40,9 +44,20 @@ pub async fn token(
     }
     let form: HashMap<String, String> = url::form_urlencoded::parse(&body).into_owned().collect();
     let get = |k: &str| form.get(k).map(String::as_str).unwrap_or("");
+    if get("grant_type") == TOKEN_EXCHANGE {
+        let host = request_host(&headers);
+        exchange(
+            &sb,
+            get("client_id"),
+            get("subject_token"),
+            get("subject_token_type"),
+            host,
+        )?;
+        return Ok(issue(&sb));
+    }
     if get("grant_type") != "client_credentials" {
         return Err(super::invalid(&format!(
-            "unsupported grant_type {:?}; use client_credentials",
+            "unsupported grant_type {:?}; use client_credentials or {TOKEN_EXCHANGE}",
             get("grant_type")
         )));
     }
@@ -59,17 +74,7 @@ pub async fn token(
                 "client_assertion_type must be {JWT_BEARER}"
             )));
         }
-        let host = headers
-            .get("host")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        let host = host.rsplit_once(':').map_or(host, |(h, port)| {
-            if port.bytes().all(|b| b.is_ascii_digit()) {
-                h
-            } else {
-                host
-            }
-        });
+        let host = request_host(&headers);
         verify_assertion(
             get("client_assertion"),
             &sb.creds.ed25519_public,
@@ -87,6 +92,26 @@ pub async fn token(
             "send client_assertion (EdDSA JWT) or client_secret",
         ));
     }
+    Ok(issue(&sb))
+}
+
+/// The request's host without its port.
+fn request_host(headers: &HeaderMap) -> &str {
+    let host = headers
+        .get("host")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    host.rsplit_once(':').map_or(host, |(h, port)| {
+        if port.bytes().all(|b| b.is_ascii_digit()) {
+            h
+        } else {
+            host
+        }
+    })
+}
+
+/// A new access token.
+fn issue(sb: &Sandbox) -> Response {
     let access_token = format!("c1sbx_{}", sb.ids.base62(40));
     let ttl = sb.config.token_ttl;
     {
@@ -96,7 +121,52 @@ pub async fn token(
         d.access_tokens.insert(access_token.clone(), now + ttl);
         sb.save(&d);
     }
-    ok(json!({ "access_token": access_token, "token_type": "Bearer", "expires_in": ttl }))
+    axum::response::IntoResponse::into_response(axum::Json(
+        json!({ "access_token": access_token, "token_type": "Bearer", "expires_in": ttl }),
+    ))
+}
+
+/// Checks a token exchange for the sandbox's workload federation client:
+/// the subject token must be a JWT for this tenant (`aud` = this host, or
+/// the tenant's domain) that has not expired. The sandbox cannot fetch an
+/// identity provider's keys offline, so it does not check the signature.
+fn exchange(
+    sb: &Sandbox,
+    client_id: &str,
+    subject: &str,
+    subject_type: &str,
+    host: &str,
+) -> Result<(), Response> {
+    if client_id != sb.creds.federation_client_id() {
+        return Err(unauthenticated("unknown client_id for token exchange"));
+    }
+    if subject_type != JWT_TOKEN_TYPE {
+        return Err(super::invalid(&format!(
+            "subject_token_type must be {JWT_TOKEN_TYPE}"
+        )));
+    }
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let claims: Value = subject
+        .split('.')
+        .nth(1)
+        .and_then(|p| b64.decode(p).ok())
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .ok_or_else(|| unauthenticated("subject_token is not a JWT"))?;
+    let auds: Vec<&str> = match &claims["aud"] {
+        Value::String(a) => vec![a.as_str()],
+        Value::Array(a) => a.iter().filter_map(Value::as_str).collect(),
+        _ => Vec::new(),
+    };
+    if !auds
+        .iter()
+        .any(|a| *a == host || *a == "sandbox.conductor.one")
+    {
+        return Err(unauthenticated("subject_token audience is not this tenant"));
+    }
+    if claims["exp"].as_u64().is_none_or(|e| e <= now_secs()) {
+        return Err(unauthenticated("subject_token has expired"));
+    }
+    Ok(())
 }
 
 /// Checks a compact JWS client assertion: EdDSA signature by the client
