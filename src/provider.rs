@@ -44,6 +44,16 @@ pub struct ProviderModel {
     /// `CONDUCTORONE_CLIENT_SECRET`.
     #[schemars(extend("x-tf-sensitive" = true))]
     pub client_secret: Option<String>,
+    /// An OIDC token from a workload identity provider, exchanged (RFC 8693)
+    /// for a ConductorOne access token through the workload federation trust
+    /// named by `client_id` (a `.../wfe` client ID). Environment variables, in
+    /// order: `CONDUCTORONE_OIDC_TOKEN`,
+    /// `TFC_WORKLOAD_IDENTITY_TOKEN_CONDUCTORONE`,
+    /// `TFC_WORKLOAD_IDENTITY_TOKEN_C1`, `TFC_WORKLOAD_IDENTITY_TOKEN` (HCP
+    /// Terraform sets these when workload identity is enabled). Used instead of
+    /// `client_secret` when set.
+    #[schemars(extend("x-tf-sensitive" = true))]
+    pub oidc_token: Option<String>,
     /// The Segment Public API address. Defaults to
     /// `https://api.segmentapis.com`; EU workspaces use
     /// `https://eu1.api.segmentapis.com`. Environment variable: `SEGMENT_API_URL`.
@@ -66,7 +76,31 @@ pub enum ConductorOneAuth {
         client_id: String,
         client_secret: Secret,
     },
+    /// A workload identity token exchanged (RFC 8693) for access tokens.
+    WorkloadIdentity {
+        server_url: url::Url,
+        client_id: String,
+        subject_token: Secret,
+    },
 }
+
+impl ConductorOneAuth {
+    pub fn server_url(&self) -> &url::Url {
+        match self {
+            ConductorOneAuth::AccessToken { server_url, .. }
+            | ConductorOneAuth::ClientCredentials { server_url, .. }
+            | ConductorOneAuth::WorkloadIdentity { server_url, .. } => server_url,
+        }
+    }
+}
+
+/// Where a workload identity token may come from, in order.
+const OIDC_ENV: &[&str] = &[
+    "CONDUCTORONE_OIDC_TOKEN",
+    "TFC_WORKLOAD_IDENTITY_TOKEN_CONDUCTORONE",
+    "TFC_WORKLOAD_IDENTITY_TOKEN_C1",
+    "TFC_WORKLOAD_IDENTITY_TOKEN",
+];
 
 /// The provider configuration once resolved. Problems with credentials are
 /// kept as diagnostics and reported by the operation that needs them.
@@ -231,7 +265,8 @@ fn missing_credentials() -> Diagnostic {
     Diagnostic::error(
         "Missing ConductorOne credentials",
         "Set client_id and client_secret in the provider block, or the environment variables \
-         CONDUCTORONE_CLIENT_ID and CONDUCTORONE_CLIENT_SECRET, or CONDUCTORONE_ACCESS_TOKEN.",
+         CONDUCTORONE_CLIENT_ID and CONDUCTORONE_CLIENT_SECRET, or CONDUCTORONE_ACCESS_TOKEN, \
+         or client_id with a workload identity token (oidc_token or TFC_WORKLOAD_IDENTITY_TOKEN).",
     )
 }
 
@@ -270,6 +305,31 @@ pub fn resolve_conductorone(
             server_url,
             token: Secret::new(token),
         });
+    }
+    let oidc = match config.attr("oidc_token") {
+        Value::String(t) => Some(t.clone()),
+        Value::Unknown => {
+            return Err(Diagnostic::error(
+                "Provider configuration not yet known",
+                "oidc_token depends on a value that is known only after apply.",
+            )
+            .at(AttributePath::new("oidc_token")))
+        }
+        _ => OIDC_ENV.iter().find_map(|k| env(k)),
+    };
+    if let Some(token) = oidc {
+        return match (client_id, server_url) {
+            (Some((client_id, _)), Some(server_url)) => Ok(ConductorOneAuth::WorkloadIdentity {
+                server_url,
+                client_id,
+                subject_token: Secret::new(token),
+            }),
+            _ => Err(Diagnostic::error(
+                "Missing ConductorOne client ID",
+                "A workload identity token (oidc_token, CONDUCTORONE_OIDC_TOKEN or TFC_WORKLOAD_IDENTITY_TOKEN) is set, but no client ID: set client_id (or CONDUCTORONE_CLIENT_ID) to the client ID of your ConductorOne workload federation trust (ending in /wfe).",
+            )
+            .at(AttributePath::new("client_id"))),
+        };
     }
     let secret = setting(config, "client_secret", "CONDUCTORONE_CLIENT_SECRET", env)?;
     match (client_id, secret, server_url) {
@@ -329,7 +389,12 @@ impl Provider for ConductorOneProvider {
         for attr in ["server_url", "segment_api_url"] {
             validate::service_url(config.attr(attr), &AttributePath::new(attr), diags);
         }
-        for attr in ["client_id", "client_secret", "segment_access_token"] {
+        for attr in [
+            "client_id",
+            "client_secret",
+            "oidc_token",
+            "segment_access_token",
+        ] {
             validate::not_empty(config.attr(attr), &AttributePath::new(attr), diags);
         }
         if let Value::String(id) = config.attr("client_id") {
@@ -350,6 +415,7 @@ impl Provider for ConductorOneProvider {
             conductorone_auth = match &configured.conductorone {
                 Ok(ConductorOneAuth::AccessToken { .. }) => "access token",
                 Ok(ConductorOneAuth::ClientCredentials { .. }) => "client credentials",
+                Ok(ConductorOneAuth::WorkloadIdentity { .. }) => "workload identity",
                 Err(_) => "none",
             },
             "provider configured"
@@ -416,6 +482,7 @@ mod tests {
             [
                 "client_id",
                 "client_secret",
+                "oidc_token",
                 "segment_access_token",
                 "segment_api_url",
                 "server_url"
@@ -431,7 +498,7 @@ mod tests {
             assert!(!a.description.is_empty(), "{} needs a description", a.name);
             assert_eq!(
                 a.sensitive,
-                a.name == "client_secret" || a.name == "segment_access_token",
+                ["client_secret", "oidc_token", "segment_access_token"].contains(&a.name.as_str()),
                 "{}",
                 a.name
             );
@@ -472,6 +539,30 @@ mod tests {
         assert!(
             matches!(got, ConductorOneAuth::AccessToken { ref token, .. } if token.expose() == "tok")
         );
+    }
+
+    #[test]
+    fn workload_identity_tokens_come_from_hcp_terraform_variables() {
+        let env = env_of(&[
+            ("TFC_WORKLOAD_IDENTITY_TOKEN", "generic"),
+            ("TFC_WORKLOAD_IDENTITY_TOKEN_C1", "c1"),
+            ("CONDUCTORONE_CLIENT_ID", "a@b.conductor.one/wfe"),
+            ("CONDUCTORONE_CLIENT_SECRET", "s"),
+        ]);
+        let got = resolve_conductorone(&config(&[]), &env).unwrap();
+        assert!(matches!(
+            got,
+            ConductorOneAuth::WorkloadIdentity { ref subject_token, ref server_url, .. }
+                if subject_token.expose() == "c1" && server_url.as_str() == "https://b.conductor.one/"
+        ));
+        let got =
+            resolve_conductorone(&config(&[("oidc_token", Value::string("attr"))]), &env).unwrap();
+        assert!(
+            matches!(got, ConductorOneAuth::WorkloadIdentity { ref subject_token, .. } if subject_token.expose() == "attr")
+        );
+        let no_id = env_of(&[("TFC_WORKLOAD_IDENTITY_TOKEN", "t")]);
+        let d = resolve_conductorone(&config(&[]), &no_id).unwrap_err();
+        assert!(d.detail.contains("/wfe"), "{}", d.detail);
     }
 
     #[test]

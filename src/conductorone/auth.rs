@@ -76,8 +76,17 @@ fn assertion(key: &Ed25519KeyPair, client_id: &str, audience: &str) -> String {
     format!("{input}.{}", b64.encode(sig.as_ref()))
 }
 
+const TOKEN_EXCHANGE: &str = "urn:ietf:params:oauth:grant-type:token-exchange";
+const JWT_TOKEN_TYPE: &str = "urn:ietf:params:oauth:token-type:jwt";
+
 enum Kind {
     Static(Secret),
+    /// RFC 8693 token exchange of a workload identity token.
+    Exchange {
+        client_id: String,
+        token_url: url::Url,
+        subject: Secret,
+    },
     Assertion {
         client_id: String,
         key: Ed25519KeyPair,
@@ -106,6 +115,19 @@ impl TokenSource {
     pub fn new(http: reqwest::Client, auth: &ConductorOneAuth) -> Result<TokenSource, C1Error> {
         let kind = match auth {
             ConductorOneAuth::AccessToken { token, .. } => Kind::Static(token.clone()),
+            ConductorOneAuth::WorkloadIdentity {
+                server_url,
+                client_id,
+                subject_token,
+            } => {
+                let mut token_url = server_url.clone();
+                token_url.set_path("/auth/v1/token");
+                Kind::Exchange {
+                    client_id: client_id.clone(),
+                    token_url,
+                    subject: subject_token.clone(),
+                }
+            }
             ConductorOneAuth::ClientCredentials {
                 server_url,
                 client_id,
@@ -135,18 +157,48 @@ impl TokenSource {
         self.requests.load(std::sync::atomic::Ordering::Relaxed)
     }
 
-    /// A live access token; at most one token request runs at a time, and
-    /// callers waiting on it share its result.
-    pub async fn token(&self) -> Result<Secret, C1Error> {
-        let (client_id, key, token_url, audience, secret) = match &self.kind {
-            Kind::Static(t) => return Ok(t.clone()),
+    /// The token request's form, and the secrets in it (for scrubbing errors).
+    fn token_form(&self) -> (Vec<(&'static str, String)>, Vec<String>) {
+        match &self.kind {
+            Kind::Static(_) => (Vec::new(), Vec::new()),
             Kind::Assertion {
                 client_id,
                 key,
-                token_url,
                 audience,
                 secret,
-            } => (client_id, key, token_url, audience, secret),
+                ..
+            } => {
+                let jwt = assertion(key, client_id, audience);
+                (
+                    vec![
+                        ("grant_type", "client_credentials".to_string()),
+                        ("client_id", client_id.clone()),
+                        ("client_assertion_type", JWT_BEARER.to_string()),
+                        ("client_assertion", jwt.clone()),
+                    ],
+                    vec![secret.expose().to_string(), jwt],
+                )
+            }
+            Kind::Exchange {
+                client_id, subject, ..
+            } => (
+                vec![
+                    ("grant_type", TOKEN_EXCHANGE.to_string()),
+                    ("client_id", client_id.clone()),
+                    ("subject_token", subject.expose().to_string()),
+                    ("subject_token_type", JWT_TOKEN_TYPE.to_string()),
+                ],
+                vec![subject.expose().to_string()],
+            ),
+        }
+    }
+
+    /// A live access token; at most one token request runs at a time, and
+    /// callers waiting on it share its result.
+    pub async fn token(&self) -> Result<Secret, C1Error> {
+        let token_url = match &self.kind {
+            Kind::Static(t) => return Ok(t.clone()),
+            Kind::Assertion { token_url, .. } | Kind::Exchange { token_url, .. } => token_url,
         };
         let mut cached = self.cached.lock().await;
         if let Some((t, expires)) = cached.as_ref() {
@@ -157,13 +209,7 @@ impl TokenSource {
         let body = crate::retry::run(&crate::retry::RetryPolicy::default(), || async {
             self.requests
                 .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let jwt = assertion(key, client_id, audience);
-            let form = [
-                ("grant_type", "client_credentials"),
-                ("client_id", client_id.as_str()),
-                ("client_assertion_type", JWT_BEARER),
-                ("client_assertion", jwt.as_str()),
-            ];
+            let (form, secrets) = self.token_form();
             let resp = self
                 .http
                 .post(token_url.clone())
@@ -178,7 +224,8 @@ impl TokenSource {
             if status.is_success() {
                 return Ok(body);
             }
-            let mut err = C1Error::from_response(status.as_u16(), &body, &[secret.expose(), &jwt]);
+            let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
+            let mut err = C1Error::from_response(status.as_u16(), &body, &secrets);
             if let C1Error::Status { retry_after, .. } = &mut err {
                 *retry_after = wait;
             }
@@ -340,5 +387,52 @@ mod tests {
         );
         assert!(text.contains("bad signature"), "{text}");
         assert!(!text.contains(&other[SECRET_PREFIX.len()..]), "{text}");
+    }
+
+    fn workload_token(aud: &str, exp: u64) -> String {
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let claims = json!({"iss": "https://app.terraform.io", "aud": aud, "exp": exp,
+            "sub": "organization:acme:project:infra:workspace:iam:run_phase:apply"});
+        format!(
+            "{}.{}.c2ln",
+            b64.encode(r#"{"alg":"RS256","typ":"JWT"}"#),
+            b64.encode(claims.to_string())
+        )
+    }
+
+    #[tokio::test]
+    async fn workload_identity_tokens_are_exchanged() {
+        let (s, sb) = sandbox(&[]).await;
+        let server_url = url::Url::parse(&s.env["CONDUCTORONE_SERVER_URL"]).unwrap();
+        let host = server_url.host_str().unwrap().to_string();
+        let wi = |client_id: &str, token: String| ConductorOneAuth::WorkloadIdentity {
+            server_url: server_url.clone(),
+            client_id: client_id.to_string(),
+            subject_token: Secret::new(token),
+        };
+        let wfe = &s.env["CONDUCTORONE_SANDBOX_WFE_CLIENT_ID"];
+        let client = super::super::C1Client::new(
+            reqwest::Client::new(),
+            &wi(wfe, workload_token(&host, now_secs() + 600)),
+        )
+        .unwrap();
+        assert_eq!(
+            client.caller_user_id().await.unwrap(),
+            s.env["CONDUCTORONE_SANDBOX_ADMIN_USER_ID"]
+        );
+        client.caller_user_id().await.unwrap();
+        assert_eq!(token_requests(&sb), 1);
+        // Expired, or for another tenant: refused, without echoing the token.
+        for token in [
+            workload_token(&host, now_secs() - 10),
+            workload_token("other.conductor.one", now_secs() + 600),
+        ] {
+            let client =
+                super::super::C1Client::new(reqwest::Client::new(), &wi(wfe, token.clone()))
+                    .unwrap();
+            let e = client.caller_user_id().await.unwrap_err().to_string();
+            assert!(e.contains("subject_token"), "{e}");
+            assert!(!e.contains(&token), "{e}");
+        }
     }
 }

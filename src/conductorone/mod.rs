@@ -219,10 +219,7 @@ pub struct NewConnector<'a> {
 
 impl C1Client {
     pub fn new(http: reqwest::Client, auth: &ConductorOneAuth) -> Result<C1Client, C1Error> {
-        let base = match auth {
-            ConductorOneAuth::AccessToken { server_url, .. }
-            | ConductorOneAuth::ClientCredentials { server_url, .. } => server_url.clone(),
-        };
+        let base = auth.server_url().clone();
         Ok(C1Client {
             tokens: Arc::new(TokenSource::new(http.clone(), auth)?),
             http,

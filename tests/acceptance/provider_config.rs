@@ -22,6 +22,7 @@ fn schema_shows_the_provider_configuration() {
             [
                 "client_id",
                 "client_secret",
+                "oidc_token",
                 "segment_access_token",
                 "segment_api_url",
                 "server_url"
@@ -42,7 +43,7 @@ fn schema_shows_the_provider_configuration() {
                 .unwrap_or(false);
             assert_eq!(
                 sensitive,
-                name == "client_secret" || name == "segment_access_token",
+                ["client_secret", "oidc_token", "segment_access_token"].contains(&name.as_str()),
                 "{name} sensitivity"
             );
         }
@@ -56,6 +57,16 @@ fn schema_shows_the_provider_configuration() {
             ds.get("conductorone_segment_workspace").is_some(),
             "workspace data source listed"
         );
+        let res = &j["provider_schemas"]["registry.terraform.io/seed/conductorone"]
+            ["resource_schemas"]["conductorone_segment_integration"]["block"]["attributes"];
+        assert_eq!(res["segment_access_token_wo"]["write_only"], true, "{res}");
+        assert_eq!(res["segment_access_token_wo"]["sensitive"], true);
+        assert_eq!(res["segment_access_token"]["sensitive"], true);
+        assert_eq!(
+            res["user_ids"]["type"],
+            serde_json::json!(["set", "string"])
+        );
+        assert_eq!(res["id"]["computed"], true);
     });
 }
 
