@@ -35,6 +35,7 @@ bench: tools
 	bash bench/run.sh
 	bash bench/sandbox.sh
 	bash bench/segment_groups.sh
+	bash bench/integrations.sh
 
 clean:
 	$(CARGO) clean

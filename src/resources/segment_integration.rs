@@ -122,8 +122,10 @@ impl SegmentIntegration {
     }
 }
 
-fn schema() -> Schema {
-    schema_of::<SegmentIntegrationModel>()
+/// The schema, derived once per process.
+fn schema() -> &'static Schema {
+    static SCHEMA: std::sync::OnceLock<Schema> = std::sync::OnceLock::new();
+    SCHEMA.get_or_init(schema_of::<SegmentIntegrationModel>)
 }
 
 fn model(v: &Value) -> Result<SegmentIntegrationModel, Diagnostic> {
@@ -662,7 +664,7 @@ impl Resource for SegmentIntegration {
     }
 
     fn schema(&self) -> Schema {
-        schema()
+        schema().clone()
     }
 
     async fn validate(&self, _ctx: &Context, req: ValidateRequest, diags: &mut Diagnostics) {
@@ -749,7 +751,7 @@ impl Resource for SegmentIntegration {
             };
         }
         let before = planned.clone();
-        plan::mark_computed_unknown(&schema, config, &mut planned);
+        plan::mark_computed_unknown(schema, config, &mut planned);
         for a in ["display_name", "app_display_name"] {
             planned.set_attr(a, before.attr(a).clone());
         }
@@ -821,7 +823,7 @@ impl Resource for SegmentIntegration {
             self.update(ctx, &req, diags).await
         };
         let new_state = match result {
-            Some(m) => match state_of(&m, &schema) {
+            Some(m) => match state_of(&m, schema) {
                 Ok(v) => v,
                 Err(d) => {
                     diags.push(d);
@@ -902,7 +904,7 @@ impl Resource for SegmentIntegration {
                 };
             }
         };
-        match state_of(&m, &schema()) {
+        match state_of(&m, schema()) {
             Ok(v) => ReadResponse {
                 new_state: v,
                 private: req.private,
@@ -972,7 +974,7 @@ impl Resource for SegmentIntegration {
             managed_app: Some(false),
             ..Default::default()
         };
-        match state_of(&state_from(&c, &base), &schema()) {
+        match state_of(&state_from(&c, &base), schema()) {
             Ok(state) => vec![ImportedResource {
                 state,
                 private: Vec::new(),

@@ -829,7 +829,9 @@ fn server_capabilities() -> pb::ServerCapabilities {
     pb::ServerCapabilities {
         // Destroys need no plan from us: Terraform plans them as null itself.
         plan_destroy: false,
-        get_provider_schema_optional: false,
+        // Schemas are built at start-up, so Terraform may skip fetching
+        // them again from each new process (it caches them per run).
+        get_provider_schema_optional: true,
         move_resource_state: false,
         generate_resource_config: false,
     }

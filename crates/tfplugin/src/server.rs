@@ -98,6 +98,7 @@ pub fn serve<P: Provider>(opts: &ServeOptions, provider: impl FnOnce() -> P) -> 
             // Exit without waiting for idle connections or blocking threads:
             // Terraform is waiting for us to go.
             runtime.shutdown_background();
+            log_cpu_time();
             ExitCode::SUCCESS
         }
         Err(e) => {
@@ -107,6 +108,22 @@ pub fn serve<P: Provider>(opts: &ServeOptions, provider: impl FnOnce() -> P) -> 
             ExitCode::FAILURE
         }
     }
+}
+
+/// Logs the CPU time this process used (debug level), so that benchmarks can
+/// tell the provider's own share of a Terraform run.
+fn log_cpu_time() {
+    // SAFETY: getrusage only writes the struct we pass.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut ru) } != 0 {
+        return;
+    }
+    let us = |t: libc::timeval| i64::from(t.tv_sec) * 1_000_000 + i64::from(t.tv_usec);
+    tracing::debug!(
+        cpu_user_us = us(ru.ru_utime),
+        cpu_system_us = us(ru.ru_stime),
+        "plugin process exiting"
+    );
 }
 
 fn usage(opts: &ServeOptions) -> String {
