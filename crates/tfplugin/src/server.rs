@@ -118,6 +118,8 @@ fn log_cpu_time() {
     if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut ru) } != 0 {
         return;
     }
+    // The field types differ between platforms (i32 microseconds on macOS).
+    #[allow(clippy::useless_conversion)]
     let us = |t: libc::timeval| i64::from(t.tv_sec) * 1_000_000 + i64::from(t.tv_usec);
     tracing::debug!(
         cpu_user_us = us(ru.ru_utime),
