@@ -66,15 +66,15 @@ fn lifecycle(tf: &Terraform, sb: &Sandbox, app_id: Option<&str>) {
     let mut wd = WorkDir::new(tf);
     sb.configure(&mut wd);
     wd.setenv("TF_VAR_token", token);
-    let config = |owners: &str, version: u32| {
+    let config = |name: &str, owners: &str, version: u32| {
         format!(
             "variable \"token\" {{\n  type      = string\n  sensitive = true\n  ephemeral = true\n}}\n\n{}",
             resource(&format!(
-                "{app_line}  display_name = \"Segment (acc)\"\n  user_ids = [{owners}]\n  segment_access_token_wo = var.token\n  segment_access_token_wo_version = {version}"
+                "{app_line}  display_name = \"{name}\"\n  user_ids = [{owners}]\n  segment_access_token_wo = var.token\n  segment_access_token_wo_version = {version}"
             ))
         )
     };
-    wd.config(&config(&format!("\"{admin}\""), 1));
+    wd.config(&config("Segment (acc)", &format!("\"{admin}\""), 1));
     apply(&wd);
     let st = state_values(&wd);
     let id = st["id"].as_str().expect("id").to_string();
@@ -96,15 +96,24 @@ fn lifecycle(tf: &Terraform, sb: &Sandbox, app_id: Option<&str>) {
     }
     plan_is_empty(&wd);
 
-    // Owners and token in one apply: both take effect.
+    // Name, owners and token in one apply: all take effect.
     let before = c["updatedAt"].clone();
-    wd.config(&config(&format!("\"{member}\", \"{admin}\""), 2));
+    wd.config(&config(
+        "Segment (renamed)",
+        &format!("\"{member}\", \"{admin}\""),
+        2,
+    ));
     let out = wd.run(&["plan", "-no-color"]);
     out.success()
         .contains("1 to change")
         .contains("segment_access_token_wo_version = 1 -> 2");
     apply(&wd);
     let c = connector_of(sb, &id);
+    assert_eq!(c["displayName"], "Segment (renamed)");
+    assert_eq!(
+        c["status"]["status"], "SYNC_STATUS_RUNNING",
+        "the new token starts a sync"
+    );
     let mut owners: Vec<String> = serde_json::from_value(c["userIds"].clone()).unwrap();
     owners.sort();
     let mut want = vec![admin.to_string(), member.clone()];
@@ -146,7 +155,7 @@ fn lifecycle(tf: &Terraform, sb: &Sandbox, app_id: Option<&str>) {
 
 #[test]
 fn create_update_destroy_with_and_without_app_id() {
-    let sb = Sandbox::start(&[]);
+    let sb = Sandbox::start(&["--sync-delay", "60000"]);
     each_terraform(|tf| {
         lifecycle(tf, &sb, None);
         let app = new_app(&sb, "Segment (given)");
@@ -298,7 +307,12 @@ fn out_of_band_deletion_plans_a_new_connector() {
         apply(&given);
         assert_eq!(sb.connectors().len(), 1);
         plan_is_empty(&given);
-        given.run(&["destroy", "-auto-approve"]).success();
+        // Destroying what is already gone succeeds.
+        delete_connector(&sb, &given);
+        given
+            .run(&["destroy", "-auto-approve", "-refresh=false"])
+            .success();
+        assert!(sb.connectors().is_empty());
 
         // In the resource's own app: the connector is made again in that app
         // (no second app, no orphan).
