@@ -1,7 +1,9 @@
-# Quickstart: reads the Segment workspace, its user groups and its roles.
-# Run it against the local sandbox with `make demo`, or against the real
-# services with CONDUCTORONE_* and SEGMENT_ACCESS_TOKEN set.
+# Quickstart: registers Segment in ConductorOne and reads the workspace's
+# user groups and roles. `make demo` runs it against the local sandbox; against
+# the real services, set CONDUCTORONE_CLIENT_ID, CONDUCTORONE_CLIENT_SECRET,
+# SEGMENT_ACCESS_TOKEN and TF_VAR_segment_access_token.
 terraform {
+  required_version = ">= 1.11"
   required_providers {
     conductorone = {
       source = "seed/conductorone"
@@ -11,12 +13,46 @@ terraform {
 
 provider "conductorone" {}
 
+variable "segment_access_token" {
+  description = "The Segment token the connector will use (Workspace Owner access level)."
+  type        = string
+  sensitive   = true
+  ephemeral   = true
+}
+
+variable "owner_ids" {
+  description = "ConductorOne user IDs of the connector's owners; null makes the caller the owner."
+  type        = set(string)
+  default     = null
+}
+
+# The connector, in an app of its own. The token is checked against Segment
+# during plan and apply, and is never written to the plan or the state.
+resource "conductorone_segment_integration" "segment" {
+  display_name                    = "Segment"
+  user_ids                        = var.owner_ids
+  segment_access_token_wo         = var.segment_access_token
+  segment_access_token_wo_version = 1
+}
+
 data "conductorone_segment_workspace" "this" {}
 
 data "conductorone_segment_groups" "all" {}
 
+data "conductorone_segment_roles" "all" {}
+
 data "conductorone_segment_role" "owner" {
   name = "Workspace Owner"
+}
+
+output "connector" {
+  value = {
+    app_id       = conductorone_segment_integration.segment.app_id
+    connector_id = conductorone_segment_integration.segment.id
+    owners       = conductorone_segment_integration.segment.user_ids
+    sync_status  = conductorone_segment_integration.segment.sync_status
+    segment_slug = conductorone_segment_integration.segment.segment_workspace_slug
+  }
 }
 
 output "segment_workspace" {
@@ -29,6 +65,10 @@ output "segment_workspace" {
 
 output "segment_group_names" {
   value = data.conductorone_segment_groups.all.groups[*].name
+}
+
+output "segment_role_names" {
+  value = data.conductorone_segment_roles.all.roles[*].name
 }
 
 output "workspace_owner_role_id" {

@@ -1,0 +1,4 @@
+import {
+  to = conductorone_segment_integration.segment
+  id = "2Ykq3Wb8wQ3nN1GmHcM4oVt9Xyz/2Zabc5Qw7Lm9Np1Rt3Vx5Bz7Df9"
+}
