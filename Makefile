@@ -5,7 +5,7 @@ CARGO ?= cargo
 # Terraform versions the acceptance suite must run under; .ci/run requires both.
 TF_ACC_REQUIRE ?= 1.15.5
 
-.PHONY: all build test tools fmt-check lint demo bench clean
+.PHONY: all build test tools fmt-check lint demo docs package bench clean
 
 all: build
 
@@ -29,6 +29,14 @@ lint:
 ## The demo: start the sandbox and `terraform apply` examples/quickstart against it.
 demo: tools
 	bash scripts/demo.sh
+
+## Registry docs under docs/, from the schemas and examples/ (a test fails when stale).
+docs:
+	$(CARGO) run --locked -q --bin docgen
+
+## This platform's release archive, checksums and manifest, named as goreleaser names them.
+package:
+	bash scripts/package.sh
 
 ## Benchmarks (see bench/README.md).
 bench: tools

@@ -1,0 +1,329 @@
+//! The registry documentation (`docs/`), generated from the schemas the code
+//! declares and the examples under `examples/`, in the layout tfplugindocs
+//! writes: `index.md`, `resources/<name>.md`, `data-sources/<name>.md`.
+//! `make docs` writes them (`src/bin/docgen.rs`); a test fails when `docs/`
+//! is stale.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use tfplugin::framework::Provider;
+use tfplugin::schema::{Attribute, AttributeType, Nesting, Schema};
+use tfplugin::value::Type;
+
+use crate::provider::ConductorOneProvider;
+
+const PROVIDER: &str = "conductorone";
+
+/// One generated page: its path under `docs/` and its text.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Page {
+    pub path: PathBuf,
+    pub text: String,
+}
+
+/// Every page, from the provider's schemas, the `examples/` directory and
+/// the `templates/index.md` prose.
+pub fn generate(root: &Path) -> Result<Vec<Page>, String> {
+    let p = ConductorOneProvider::new();
+    let examples = root.join("examples");
+    let mut pages = Vec::new();
+    let template = read(&root.join("templates/index.md"))?;
+    pages.push(Page {
+        path: "index.md".into(),
+        text: index_page(&template, &p.schema(), &examples)?,
+    });
+    for r in p.resources() {
+        let name = r.type_name();
+        let short = short_name(name);
+        pages.push(Page {
+            path: PathBuf::from("resources").join(format!("{short}.md")),
+            text: object_page(
+                name,
+                "Resource",
+                &r.schema(),
+                &examples.join("resources").join(name),
+            )?,
+        });
+    }
+    for d in p.data_sources() {
+        let name = d.type_name();
+        let short = short_name(name);
+        pages.push(Page {
+            path: PathBuf::from("data-sources").join(format!("{short}.md")),
+            text: object_page(
+                name,
+                "Data Source",
+                &d.schema(),
+                &examples.join("data-sources").join(name),
+            )?,
+        });
+    }
+    Ok(pages)
+}
+
+/// Writes every page under `docs_dir`, removing pages no schema has any more.
+pub fn write(root: &Path, docs_dir: &Path) -> Result<usize, String> {
+    let pages = generate(root)?;
+    for sub in ["resources", "data-sources"] {
+        let dir = docs_dir.join(sub);
+        if let Ok(entries) = std::fs::read_dir(&dir) {
+            for e in entries.flatten() {
+                let rel = PathBuf::from(sub).join(e.file_name());
+                if !pages.iter().any(|p| p.path == rel) {
+                    let _ = std::fs::remove_file(e.path());
+                }
+            }
+        }
+    }
+    for page in &pages {
+        let path = docs_dir.join(&page.path);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| format!("{}: {e}", parent.display()))?;
+        }
+        std::fs::write(&path, &page.text).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    Ok(pages.len())
+}
+
+fn short_name(type_name: &str) -> &str {
+    type_name
+        .strip_prefix(PROVIDER)
+        .and_then(|s| s.strip_prefix('_'))
+        .unwrap_or(type_name)
+}
+
+fn read(path: &Path) -> Result<String, String> {
+    std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// The first paragraph, on one line, for front matter.
+fn summary(description: &str) -> String {
+    description
+        .split("\n\n")
+        .next()
+        .unwrap_or("")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace('"', "'")
+}
+
+fn hcl_block(text: &str) -> String {
+    format!("```terraform\n{}\n```\n", text.trim_end())
+}
+
+fn index_page(template: &str, schema: &Schema, examples: &Path) -> Result<String, String> {
+    let mut out = format!(
+        "---\npage_title: \"{PROVIDER} Provider\"\ndescription: |-\n  {}\n---\n\n",
+        summary(&schema.description)
+    );
+    let body = template
+        .replace("{{description}}", schema.description.trim())
+        .replace(
+            "{{example}}",
+            &hcl_block(&read(&examples.join("provider/provider.tf"))?),
+        )
+        .replace("{{schema}}", &schema_markdown(schema));
+    out.push_str(body.trim_end());
+    out.push('\n');
+    Ok(out)
+}
+
+fn object_page(name: &str, kind: &str, schema: &Schema, examples: &Path) -> Result<String, String> {
+    let mut out = format!(
+        "---\npage_title: \"{name} {kind} - {PROVIDER}\"\nsubcategory: \"\"\ndescription: |-\n  {}\n---\n\n# {name} ({kind})\n\n{}\n\n## Example Usage\n\n",
+        summary(&schema.description),
+        schema.description.trim()
+    );
+    let example = if kind == "Resource" {
+        "resource.tf"
+    } else {
+        "data-source.tf"
+    };
+    out.push_str(&hcl_block(&read(&examples.join(example))?));
+    out.push('\n');
+    out.push_str(&schema_markdown(schema));
+    let import_sh = examples.join("import.sh");
+    if import_sh.exists() {
+        out.push_str("\n## Import\n\nImport is supported using the following syntax:\n\n");
+        let by_block = examples.join("import-by-block.tf");
+        if by_block.exists() {
+            out.push_str(
+                "In Terraform v1.5.0 and later, use an `import` block to import a connector by its app and connector IDs. For example:\n\n",
+            );
+            out.push_str(&hcl_block(&read(&by_block)?));
+            out.push_str("\nThe [`terraform import` command](https://developer.hashicorp.com/terraform/cli/commands/import) can also be used:\n\n");
+        }
+        out.push_str(&format!(
+            "```shell\n{}\n```\n",
+            read(&import_sh)?.trim_end()
+        ));
+    }
+    Ok(out)
+}
+
+/// The `## Schema` section: required, optional and read-only attributes, then
+/// a section for each nested object.
+fn schema_markdown(schema: &Schema) -> String {
+    let mut out = String::from("<!-- schema generated by docgen -->\n## Schema\n");
+    let mut nested = Vec::new();
+    attribute_groups(&schema.attributes, "", &mut out, &mut nested);
+    while let Some((anchor, title, attrs)) = nested.pop() {
+        let _ = write!(
+            out,
+            "\n<a id=\"{anchor}\"></a>\n### Nested Schema for `{title}`\n"
+        );
+        let mut more = Vec::new();
+        attribute_groups(&attrs, &title, &mut out, &mut more);
+        more.reverse();
+        nested.extend(more);
+    }
+    out
+}
+
+type Nested = (String, String, Vec<Attribute>);
+type Pick = fn(&Attribute) -> bool;
+
+fn attribute_groups(attrs: &[Attribute], parent: &str, out: &mut String, nested: &mut Vec<Nested>) {
+    let groups: [(&str, Pick); 3] = [
+        ("Required", |a| a.required),
+        ("Optional", |a| a.optional),
+        ("Read-Only", |a| a.computed && !a.optional),
+    ];
+    let mut found = Vec::new();
+    for (title, pick) in groups {
+        let mut chosen: Vec<&Attribute> = attrs.iter().filter(|a| pick(a)).collect();
+        if chosen.is_empty() {
+            continue;
+        }
+        chosen.sort_by(|a, b| a.name.cmp(&b.name));
+        let _ = write!(out, "\n### {title}\n\n");
+        for a in chosen {
+            let path = if parent.is_empty() {
+                a.name.clone()
+            } else {
+                format!("{parent}.{}", a.name)
+            };
+            let anchor = format!("nestedatt--{}", path.replace('.', "--"));
+            let _ = write!(
+                out,
+                "- `{}` ({}) {}",
+                a.name,
+                flags(a, &anchor),
+                one_line(&a.description)
+            );
+            out.push('\n');
+            if let AttributeType::Nested { attributes, .. } = &a.ty {
+                found.push((anchor, path, attributes.clone()));
+            }
+        }
+    }
+    found.reverse();
+    nested.extend(found);
+}
+
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+fn flags(a: &Attribute, anchor: &str) -> String {
+    let mut f = vec![type_name(a, anchor)];
+    if a.sensitive {
+        f.push("Sensitive".into());
+    }
+    if a.write_only {
+        f.push("[Write-only](https://developer.hashicorp.com/terraform/language/resources/ephemeral#write-only-arguments)".into());
+    }
+    if a.deprecated.is_some() {
+        f.push("Deprecated".into());
+    }
+    f.join(", ")
+}
+
+fn type_name(a: &Attribute, anchor: &str) -> String {
+    match &a.ty {
+        AttributeType::Type(t) => type_words(t),
+        AttributeType::Nested { nesting, .. } => {
+            let kind = match nesting {
+                Nesting::Single => "Attributes",
+                Nesting::List => "Attributes List",
+                Nesting::Set => "Attributes Set",
+                Nesting::Map => "Attributes Map",
+            };
+            format!("{kind}, see [below for nested schema](#{anchor})")
+        }
+    }
+}
+
+fn type_words(t: &Type) -> String {
+    match t {
+        Type::String => "String".into(),
+        Type::Number => "Number".into(),
+        Type::Bool => "Boolean".into(),
+        Type::Dynamic => "Dynamic".into(),
+        Type::List(e) => format!("List of {}", type_words(e)),
+        Type::Set(e) => format!("Set of {}", type_words(e)),
+        Type::Map(e) => format!("Map of {}", type_words(e)),
+        Type::Object(_) => "Object".into(),
+        Type::Tuple(_) => "Tuple".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn root() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    }
+
+    #[test]
+    fn docs_are_up_to_date() {
+        let pages = generate(&root()).unwrap();
+        assert!(pages.len() >= 7);
+        let mut stale = Vec::new();
+        for p in &pages {
+            let on_disk =
+                std::fs::read_to_string(root().join("docs").join(&p.path)).unwrap_or_default();
+            if on_disk != p.text {
+                stale.push(p.path.display().to_string());
+            }
+        }
+        assert!(
+            stale.is_empty(),
+            "docs/ is stale ({}): run `make docs` and commit the result",
+            stale.join(", ")
+        );
+    }
+
+    #[test]
+    fn pages_follow_the_registry_layout() {
+        let pages = generate(&root()).unwrap();
+        let page = |p: &str| &pages.iter().find(|x| x.path == Path::new(p)).unwrap().text;
+        let res = page("resources/segment_integration.md");
+        assert!(res.starts_with(
+            "---\npage_title: \"conductorone_segment_integration Resource - conductorone\""
+        ));
+        assert!(res.contains("## Example Usage"));
+        assert!(res.contains("### Optional"));
+        assert!(res.contains("- `segment_access_token_wo` (String, Sensitive, [Write-only]"));
+        assert!(res.contains("## Import"));
+        assert!(res.contains("terraform import conductorone_segment_integration."));
+        let groups = page("data-sources/segment_groups.md");
+        assert!(groups.contains("### Nested Schema for `groups`"));
+        assert!(groups.contains("### Nested Schema for `groups.permissions`"));
+        assert!(page("index.md").contains("CONDUCTORONE_CLIENT_ID"));
+    }
+
+    #[test]
+    fn a_changed_description_makes_the_docs_stale() {
+        // What the staleness test compares: a schema whose description
+        // changed renders differently.
+        let p = ConductorOneProvider::new();
+        let mut schema = p.resources()[0].schema();
+        let before = schema_markdown(&schema);
+        schema.attributes[0].description.push_str(" Changed.");
+        assert_ne!(before, schema_markdown(&schema));
+    }
+}
