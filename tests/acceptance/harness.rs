@@ -244,6 +244,11 @@ impl WorkDir {
         wd
     }
 
+    /// Replaces the CLI configuration.
+    pub fn set_cli_config(&self, text: &str) {
+        std::fs::write(&self.cli_config, text).expect("write CLI config");
+    }
+
     /// Points `dev_overrides` at another directory holding a
     /// `terraform-provider-conductorone` (such as a wrapper).
     pub fn use_provider_dir(&self, dir: &Path) {

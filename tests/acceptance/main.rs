@@ -6,6 +6,7 @@ mod harness;
 mod mock_http;
 mod plugin_process;
 mod provider_config;
+mod release;
 mod sandbox;
 mod segment_data_sources;
 mod segment_integration;
