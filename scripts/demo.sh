@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The demo: builds the provider and the sandbox, starts the sandbox (a local
 # ConductorOne + Segment), runs real `terraform apply` of examples/quickstart
-# against it, prints the outputs and where the state is, and stops the sandbox.
+# against it (the provider installed from a local mirror, as a release archive),
+# prints the outputs and where the state is, and stops the sandbox.
 # Re-running starts from a fresh working directory each time.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -35,23 +36,37 @@ set -a
 set +a
 echo "sandbox at $CONDUCTORONE_SERVER_URL (Segment API at $SEGMENT_API_URL)"
 
+step "Packaging the provider as a release archive in a local filesystem mirror"
+BINARY="$root/target/debug/terraform-provider-conductorone" OUT="$work/dist" MIRROR="$work/mirror" \
+  bash scripts/package.sh 2> "$work/package.log" || fail "packaging failed; see $work/package.log"
 cat > "$work/cli.tfrc" <<RC
 provider_installation {
-  dev_overrides {
-    "seed/conductorone" = "$root/target/debug"
+  filesystem_mirror {
+    path    = "$work/mirror"
+    include = ["registry.terraform.io/seed/conductorone"]
   }
-  direct {}
 }
 RC
-cp examples/quickstart/*.tf "$work/"
+mkdir -p "$work/quickstart"
+cp examples/quickstart/*.tf "$work/quickstart/"
 export TF_CLI_CONFIG_FILE="$work/cli.tfrc" TF_IN_AUTOMATION=1 TF_INPUT=0 CHECKPOINT_DISABLE=1
+# The connector's token and owner, from the sandbox's environment file.
+export TF_VAR_segment_access_token="$SEGMENT_ACCESS_TOKEN"
+export TF_VAR_owner_ids="[\"$CONDUCTORONE_SANDBOX_ADMIN_USER_ID\"]"
+
+step "terraform init"
+(cd "$work/quickstart" && "$tf" init -no-color) || fail "terraform init failed"
 
 step "terraform apply (examples/quickstart)"
-(cd "$work" && "$tf" apply -auto-approve -no-color) || fail "terraform apply failed"
+(cd "$work/quickstart" && "$tf" apply -auto-approve -no-color) || fail "terraform apply failed"
+
+step "terraform plan -detailed-exitcode (nothing left to do)"
+(cd "$work/quickstart" && "$tf" plan -detailed-exitcode -no-color > "$work/plan.txt") || fail "the plan after apply is not empty; see $work/plan.txt"
+echo "no changes"
 
 step "Outputs"
-(cd "$work" && "$tf" output -no-color) || fail "terraform output failed"
+(cd "$work/quickstart" && "$tf" output -no-color) || fail "terraform output failed"
 
 step "Done"
-echo "State: $work/terraform.tfstate"
+echo "State: $work/quickstart/terraform.tfstate"
 echo "Sandbox log: $work/sandbox.log (the sandbox is stopped now)"

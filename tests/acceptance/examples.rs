@@ -27,7 +27,7 @@ fn examples_are_formatted_and_valid() {
     let mut dirs = Vec::new();
     example_dirs(&repo_root().join("examples"), &mut dirs);
     dirs.sort();
-    assert!(dirs.len() >= 7, "examples found: {dirs:?}");
+    assert!(dirs.len() >= 8, "examples found: {dirs:?}");
     each_terraform(|tf| {
         let wd = WorkDir::new(tf);
         let fmt = wd.run(&[
@@ -61,5 +61,33 @@ fn examples_are_formatted_and_valid() {
                 out.all()
             );
         }
+    });
+}
+
+#[test]
+fn the_quickstart_applies_against_the_sandbox() {
+    let sb = crate::sandbox::Sandbox::start(&[]);
+    each_terraform(|tf| {
+        let mut wd = WorkDir::new(tf);
+        sb.configure(&mut wd);
+        wd.setenv(
+            "TF_VAR_segment_access_token",
+            sb.var("SEGMENT_ACCESS_TOKEN"),
+        );
+        let owners = format!("[\"{}\"]", sb.var("CONDUCTORONE_SANDBOX_ADMIN_USER_ID"));
+        wd.setenv("TF_VAR_owner_ids", &owners);
+        let main =
+            std::fs::read_to_string(repo_root().join("examples/quickstart/main.tf")).unwrap();
+        wd.write("main.tf", &main);
+        wd.run(&["apply", "-auto-approve", "-no-color"])
+            .success()
+            .contains("segment_slug = \"sandbox-workspace\"")
+            .contains("\"Workspace Owner\"");
+        let plan = wd.run(&["plan", "-detailed-exitcode", "-no-color"]);
+        assert_eq!(plan.code, 0, "{}", plan.all());
+        wd.run(&["destroy", "-auto-approve", "-no-color"]).success();
+        let state = sb.state();
+        assert!(state["connectors"].as_array().unwrap().is_empty());
+        assert!(state["apps"].as_array().unwrap().is_empty());
     });
 }
