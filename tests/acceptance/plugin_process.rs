@@ -258,7 +258,7 @@ fn mtls_accepts_only_the_pinned_client_certificate() {
     let n = rt
         .block_on(schema_call(channel))
         .expect("pinned cert gets the schema");
-    assert_eq!(n, 5, "provider schema has five attributes");
+    assert_eq!(n, 6, "provider schema has six attributes");
 
     let refused = rt.block_on(async {
         match tls_channel(&plugin, Some((other_cert, other_key))).await {
@@ -301,7 +301,7 @@ fn no_client_cert_means_plain_grpc_and_no_cert_in_the_line() {
     let n = rt
         .block_on(async { schema_call(plain_channel(&plugin).await).await })
         .expect("plaintext schema");
-    assert_eq!(n, 5);
+    assert_eq!(n, 6);
 }
 
 #[test]
@@ -350,7 +350,7 @@ fn sigint_is_ignored() {
     let n = rt
         .block_on(async { schema_call(plain_channel(&plugin).await).await })
         .expect("still serving");
-    assert_eq!(n, 5);
+    assert_eq!(n, 6);
 }
 
 #[test]
