@@ -43,6 +43,12 @@ const TYPE_NAME: &str = "conductorone_segment_integration";
 /// out of the plan and the state; bump `segment_access_token_wo_version` to
 /// send a new token. Import an existing connector with
 /// `terraform import conductorone_segment_integration.NAME APP_ID/CONNECTOR_ID`.
+///
+/// ConductorOne never returns the token, so a token changed outside Terraform
+/// cannot be detected; owners, name and status are refreshed, and a connector
+/// deleted outside Terraform is planned again. The connector's description
+/// records the Segment workspace its token was checked against (its slug and
+/// ID), so that refreshes and imports can show it.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[schemars(rename = "SegmentIntegrationResource")]
 pub struct SegmentIntegrationModel {
@@ -91,13 +97,13 @@ pub struct SegmentIntegrationModel {
     #[schemars(extend("x-tf-computed" = true))]
     pub segment_workspace_slug: Option<String>,
     /// The connector's sync status, such as `SYNC_STATUS_RUNNING` or
-    /// `SYNC_STATUS_DONE`.
+    /// `SYNC_STATUS_DONE`, as of the last refresh.
     #[schemars(extend("x-tf-computed" = true))]
     pub sync_status: Option<String>,
     /// When the connector was created (RFC 3339).
     #[schemars(extend("x-tf-computed" = true))]
     pub created_at: Option<String>,
-    /// When the connector was last updated (RFC 3339).
+    /// When the connector was last updated (RFC 3339), as of the last refresh.
     #[schemars(extend("x-tf-computed" = true))]
     pub updated_at: Option<String>,
 }
@@ -607,7 +613,13 @@ impl SegmentIntegration {
             .await
         };
         match updated {
-            Ok(Ok(c)) => Some(state_from(&c, &m)),
+            Ok(Ok(c)) => {
+                // As planned: the next refresh brings the new values.
+                let mut new = state_from(&c, &m);
+                new.sync_status = prior.sync_status.clone();
+                new.updated_at = prior.updated_at.clone();
+                Some(new)
+            }
             Ok(Err(e)) => {
                 let attr = if mask.contains(&"userIds") {
                     Some("user_ids")
@@ -766,6 +778,11 @@ impl Resource for SegmentIntegration {
                 "user_ids",
                 "segment_workspace_id",
                 "segment_workspace_slug",
+                // Status and update time are as of the last refresh: an
+                // update does not plan them unknown, so a plan shows only
+                // what the configuration changes.
+                "sync_status",
+                "updated_at",
             ]
         };
         for a in fixed {

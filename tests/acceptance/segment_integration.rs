@@ -210,6 +210,14 @@ fn import_by_id_and_by_block_matches_what_was_created() {
             .filter(|k| before.get(*k) != after.get(*k))
             .collect();
         assert_eq!(differing, ["segment_access_token_wo_version"], "{change}");
+        let unknown: Vec<&String> = change["after_unknown"]
+            .as_object()
+            .unwrap()
+            .iter()
+            .filter(|(_, v)| **v == Value::Bool(true))
+            .map(|(k, _)| k)
+            .collect();
+        assert!(unknown.is_empty(), "planned unknown: {unknown:?}");
 
         // import {} block with -generate-config-out.
         let by_block = WorkDir::new(tf);
