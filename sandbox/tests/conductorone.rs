@@ -132,6 +132,76 @@ async fn secret_form_and_bad_credentials() {
     assert_eq!(body["code"], 3);
 }
 
+fn subject_token(aud: &str, exp_in: i64) -> String {
+    use base64::Engine as _;
+    let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let claims = json!({ "iss": "https://app.terraform.io", "aud": aud, "exp": now + exp_in });
+    format!(
+        "{}.{}.sig",
+        b64.encode(r#"{"alg":"RS256"}"#),
+        b64.encode(claims.to_string())
+    )
+}
+
+#[tokio::test]
+async fn workload_identity_token_exchange() {
+    let sb = start(&[]);
+    let exchange = |client_id: String, subject: String, kind: &'static str| {
+        let url = format!("{}/auth/v1/token", sb.base());
+        let http = sb.http.clone();
+        async move {
+            let r = http
+                .post(url)
+                .form(&[
+                    (
+                        "grant_type",
+                        "urn:ietf:params:oauth:grant-type:token-exchange",
+                    ),
+                    ("client_id", client_id.as_str()),
+                    ("subject_token", subject.as_str()),
+                    ("subject_token_type", kind),
+                ])
+                .send()
+                .await
+                .unwrap();
+            let status = r.status().as_u16();
+            (status, r.json::<Value>().await.unwrap())
+        }
+    };
+    let wfe = sb.var("CONDUCTORONE_SANDBOX_WFE_CLIENT_ID").to_string();
+    assert!(wfe.ends_with("/wfe"), "{wfe}");
+    let jwt = "urn:ietf:params:oauth:token-type:jwt";
+    let (s, body) = exchange(wfe.clone(), subject_token("127.0.0.1", 600), jwt).await;
+    assert_eq!(s, 200, "{body}");
+    let token = body["access_token"].as_str().unwrap().to_string();
+    let (s, _) = sb.c1("GET", "/api/v1/auth/introspect", &token, None).await;
+    assert_eq!(s, 200);
+    for (client, subject, kind, status) in [
+        (wfe.clone(), subject_token("127.0.0.1", -10), jwt, 401),
+        (
+            wfe.clone(),
+            subject_token("elsewhere.conductor.one", 600),
+            jwt,
+            401,
+        ),
+        (wfe.clone(), "not-a-jwt".to_string(), jwt, 401),
+        (
+            sb.var("CONDUCTORONE_CLIENT_ID").to_string(),
+            subject_token("127.0.0.1", 600),
+            jwt,
+            401,
+        ),
+        (wfe.clone(), subject_token("127.0.0.1", 600), "urn:x", 400),
+    ] {
+        let (s, body) = exchange(client, subject, kind).await;
+        assert_eq!(s, status, "{body}");
+    }
+}
+
 #[tokio::test]
 async fn access_tokens_expire_and_unknown_ones_are_refused() {
     let sb = start(&["--token-ttl", "1"]);
@@ -154,7 +224,7 @@ async fn access_tokens_expire_and_unknown_ones_are_refused() {
 }
 
 #[tokio::test]
-async fn apps_create_get_list_page_delete() {
+async fn apps_create_get_list_page_update_delete() {
     let sb = start(&[]);
     let t = sb.token_with_secret().await;
     let (s, body) = sb.c1("POST", "/api/v1/apps", &t, Some(json!({}))).await;
@@ -219,6 +289,39 @@ async fn apps_create_get_list_page_delete() {
         .c1("GET", "/api/v1/apps?page_token=garbage", &t, None)
         .await;
     assert_eq!(s, 400);
+
+    // Update with a mask: only the masked fields change.
+    let path = format!("/api/v1/apps/{}", ids[1]);
+    let (s, body) = sb
+        .c1(
+            "POST",
+            &path,
+            &t,
+            Some(json!({ "app": { "displayName": "Renamed", "description": "ignored" }, "updateMask": "displayName" })),
+        )
+        .await;
+    assert_eq!(s, 200, "{body}");
+    assert_eq!(body["app"]["displayName"], "Renamed");
+    assert_ne!(body["app"]["description"], "ignored");
+    let (_, got) = sb.c1("GET", &path, &t, None).await;
+    assert_eq!(got["app"]["displayName"], "Renamed");
+    for bad in [
+        json!({ "app": { "displayName": "x" } }),
+        json!({ "app": { "id": "x" }, "updateMask": "id" }),
+        json!({ "app": { "displayName": " " }, "updateMask": "displayName" }),
+    ] {
+        let (s, body) = sb.c1("POST", &path, &t, Some(bad)).await;
+        assert_eq!((s, body["code"].as_i64()), (400, Some(3)), "{body}");
+    }
+    let (s, _) = sb
+        .c1(
+            "POST",
+            "/api/v1/apps/nope",
+            &t,
+            Some(json!({ "app": { "displayName": "x" }, "updateMask": "displayName" })),
+        )
+        .await;
+    assert_eq!(s, 404);
 
     let (s, _) = sb
         .c1(

@@ -200,6 +200,24 @@ async fn every_endpoint_answers_as_the_spec_says() {
     )
     .await;
     call(&sb, &mut c, "GET", "/api/v1/apps/nope", &t, None).await;
+    call(
+        &sb,
+        &mut c,
+        "POST",
+        &format!("/api/v1/apps/{app_id}"),
+        &t,
+        Some(json!({ "app": { "displayName": "Segment (renamed)" }, "updateMask": "displayName" })),
+    )
+    .await;
+    call(
+        &sb,
+        &mut c,
+        "POST",
+        &format!("/api/v1/apps/{app_id}"),
+        &t,
+        Some(json!({ "app": { "displayName": "x" } })),
+    )
+    .await;
     let cfg = json!({ "@type": "type.googleapis.com/c1.api.app.v1.EnvConfig",
         "configuration": { "segment_access_token": { "stringValue": owner } } });
     let created = call(
@@ -370,6 +388,7 @@ async fn every_endpoint_answers_as_the_spec_says() {
         "GET /api/v1/apps",
         "POST /api/v1/apps",
         "GET /api/v1/apps/{id}",
+        "POST /api/v1/apps/{id}",
         "DELETE /api/v1/apps/{id}",
         "POST /api/v1/apps/{id}/connectors/create",
         "POST /api/v1/apps/{id}/connectors",

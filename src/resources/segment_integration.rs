@@ -218,6 +218,19 @@ fn c1_error(summary: &str, e: &C1Error, attr: Option<&str>) -> Diagnostic {
     }
 }
 
+/// Runs a ConductorOne call unless Terraform asks the provider to stop; a
+/// failure becomes a diagnostic with `summary`, on `attr` when given.
+async fn c1_call<T>(
+    ctx: &Context,
+    summary: &str,
+    attr: Option<&str>,
+    fut: impl std::future::Future<Output = Result<T, C1Error>>,
+) -> Result<T, Diagnostic> {
+    cancellable(ctx, fut)
+        .await?
+        .map_err(|e| c1_error(summary, &e, attr))
+}
+
 fn segment_error(attr: &str, e: &SegmentError) -> Diagnostic {
     let summary = if e.is_refused_token() {
         "Segment refused the token"
@@ -373,16 +386,15 @@ impl SegmentIntegration {
                 .iter()
                 .filter_map(|v| v.as_str().map(str::to_string))
                 .collect(),
-            _ => match cancellable(ctx, c1.caller_user_id()).await {
-                Ok(Ok(id)) => vec![id],
-                Ok(Err(e)) => {
-                    diags.push(c1_error(
-                        "Cannot find the calling ConductorOne user",
-                        &e,
-                        None,
-                    ));
-                    return None;
-                }
+            _ => match c1_call(
+                ctx,
+                "Cannot find the calling ConductorOne user",
+                None,
+                c1.caller_user_id(),
+            )
+            .await
+            {
+                Ok(id) => vec![id],
                 Err(d) => {
                     diags.push(d);
                     return None;
@@ -403,18 +415,17 @@ impl SegmentIntegration {
             app
         } else if managed {
             let name = text(planned, "app_display_name").unwrap_or_else(|| DEFAULT_NAME.into());
-            match cancellable(ctx, c1.create_app(&name, "Segment, managed by Terraform.")).await {
-                Ok(Ok(app)) => {
+            let made = c1_call(
+                ctx,
+                "Cannot create the ConductorOne app",
+                Some("app_display_name"),
+                c1.create_app(&name, "Segment, managed by Terraform."),
+            )
+            .await;
+            match made {
+                Ok(app) => {
                     m.app_display_name = Some(name);
                     app.id
-                }
-                Ok(Err(e)) => {
-                    diags.push(c1_error(
-                        "Cannot create the ConductorOne app",
-                        &e,
-                        Some("app_display_name"),
-                    ));
-                    return None;
                 }
                 Err(d) => {
                     diags.push(d);
@@ -438,21 +449,16 @@ impl SegmentIntegration {
             secret: token.as_ref().map(|(_, t)| (TOKEN_CONFIG_KEY, t)),
         };
         // 4. The connector.
-        let created = match cancellable(ctx, c1.create_connector(&new)).await {
-            Ok(Ok(c)) => c,
-            Ok(Err(e)) => {
-                let attr = if e.is_not_found() && !managed {
-                    Some("app_id")
-                } else {
-                    None
-                };
-                diags.push(c1_error(
-                    "Cannot create the ConductorOne connector",
-                    &e,
-                    attr,
-                ));
-                return Some(m);
-            }
+        let created = cancellable(ctx, c1.create_connector(&new))
+            .await
+            .and_then(|r| {
+                r.map_err(|e| {
+                    let attr = (e.is_not_found() && !managed).then_some("app_id");
+                    c1_error("Cannot create the ConductorOne connector", &e, attr)
+                })
+            });
+        let created = match created {
+            Ok(c) => c,
             Err(d) => {
                 diags.push(d);
                 return Some(m);
@@ -477,21 +483,15 @@ impl SegmentIntegration {
                 "displayName": display_name, "userIds": owners,
             });
             let delegated = token.is_none();
-            match cancellable(
+            let updated = c1_call(
                 ctx,
+                "Cannot set the connector's name and owners",
+                Some("user_ids"),
                 c1.update_connector(&app_id, &created.id, &patch, &mask, delegated, &[]),
             )
-            .await
-            {
-                Ok(Ok(c)) => m = state_from(&c, &m),
-                Ok(Err(e)) => {
-                    diags.push(c1_error(
-                        "Cannot set the connector's name and owners",
-                        &e,
-                        Some("user_ids"),
-                    ));
-                    return Some(m);
-                }
+            .await;
+            match updated {
+                Ok(c) => m = state_from(&c, &m),
                 Err(d) => {
                     diags.push(d);
                     return Some(m);
@@ -540,16 +540,15 @@ impl SegmentIntegration {
         let new_app_name = text(planned, "app_display_name");
         if prior.managed_app == Some(true) && new_app_name != prior.app_display_name {
             if let Some(name) = &new_app_name {
-                match cancellable(ctx, c1.rename_app(&app_id, name)).await {
-                    Ok(Ok(_)) => m.app_display_name = new_app_name.clone(),
-                    Ok(Err(e)) => {
-                        diags.push(c1_error(
-                            "Cannot rename the ConductorOne app",
-                            &e,
-                            Some("app_display_name"),
-                        ));
-                        return Some(prior);
-                    }
+                let renamed = c1_call(
+                    ctx,
+                    "Cannot rename the ConductorOne app",
+                    Some("app_display_name"),
+                    c1.rename_app(&app_id, name),
+                )
+                .await;
+                match renamed {
+                    Ok(_) => m.app_display_name = new_app_name.clone(),
                     Err(d) => {
                         diags.push(d);
                         return Some(prior);
@@ -647,23 +646,27 @@ impl SegmentIntegration {
         };
         let app_id = text(prior, "app_id").unwrap_or_default();
         if let Some(id) = text(prior, "id") {
-            match cancellable(ctx, c1.delete_connector(&app_id, &id)).await {
-                Ok(Ok(())) => {}
-                Ok(Err(e)) => {
-                    return diags.push(c1_error(
-                        "Cannot delete the ConductorOne connector",
-                        &e,
-                        None,
-                    ))
-                }
-                Err(d) => return diags.push(d),
+            let deleted = c1_call(
+                ctx,
+                "Cannot delete the ConductorOne connector",
+                None,
+                c1.delete_connector(&app_id, &id),
+            )
+            .await;
+            if let Err(d) = deleted {
+                return diags.push(d);
             }
         }
         if prior.attr("managed_app").as_bool() == Some(true) && !app_id.is_empty() {
-            match cancellable(ctx, c1.delete_app(&app_id)).await {
-                Ok(Ok(())) => {}
-                Ok(Err(e)) => diags.push(c1_error("Cannot delete the ConductorOne app", &e, None)),
-                Err(d) => diags.push(d),
+            let deleted = c1_call(
+                ctx,
+                "Cannot delete the ConductorOne app",
+                None,
+                c1.delete_app(&app_id),
+            )
+            .await;
+            if let Err(d) = deleted {
+                diags.push(d);
             }
         }
     }

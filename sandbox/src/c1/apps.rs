@@ -9,7 +9,7 @@ use axum::extract::{Path, Query, State};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{body, invalid, not_found, ok, page, paginate, ApiResult};
+use super::{body, invalid, mask_paths, not_found, ok, page, paginate, ApiResult};
 use crate::state::{rfc3339, App};
 use crate::Sandbox;
 
@@ -78,22 +78,7 @@ pub async fn update(
     let req: UpdateApp = body(&bytes)?;
     let patch = req.app.ok_or_else(|| invalid("app is required"))?;
     let mask = req.update_mask.unwrap_or_default();
-    let paths: Vec<&str> = mask
-        .split(',')
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .collect();
-    if paths.is_empty() {
-        return Err(invalid("updateMask is required, such as \"displayName\""));
-    }
-    if let Some(bad) = paths
-        .iter()
-        .find(|p| !["displayName", "description"].contains(p))
-    {
-        return Err(invalid(&format!(
-            "updateMask: field {bad:?} cannot be updated here (allowed: displayName, description)"
-        )));
-    }
+    let paths = mask_paths(&mask, &["displayName", "description"])?;
     let field = |k: &str| {
         patch
             .get(k)

@@ -12,7 +12,9 @@ use axum::response::Response;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{body, code, invalid, not_found, ok, page, paginate, status_error, ApiResult};
+use super::{
+    body, code, invalid, mask_paths, not_found, ok, page, paginate, status_error, ApiResult,
+};
 use crate::state::{rfc3339, unix_ms, Connector, Data, SyncStatus, SEGMENT_CATALOG_ID};
 use crate::Sandbox;
 
@@ -283,25 +285,12 @@ fn apply_update(sb: &Sandbox, app_id: &str, id: &str, bytes: &[u8], delegated: b
         .connector
         .ok_or_else(|| invalid("connector is required"))?;
     let mask = req.update_mask.unwrap_or_default();
-    let paths: Vec<&str> = mask
-        .split(',')
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .collect();
-    if paths.is_empty() {
-        return Err(invalid("updateMask is required: a comma-separated list of fields, such as \"displayName,userIds\""));
-    }
     let allowed: &[&str] = if delegated {
         &["displayName", "description", "userIds"]
     } else {
         &["displayName", "description", "userIds", "config"]
     };
-    if let Some(bad) = paths.iter().find(|p| !allowed.contains(p)) {
-        return Err(invalid(&format!(
-            "updateMask: field {bad:?} cannot be updated here (allowed: {})",
-            allowed.join(", ")
-        )));
-    }
+    let paths = mask_paths(&mask, allowed)?;
     let mut d = sb.data();
     refresh_syncs(sb, &mut d);
     let owners: Option<Vec<String>> = if paths.contains(&"userIds") {

@@ -138,6 +138,29 @@ pub(crate) fn paginate<T>(items: &[T], offset: usize, size: usize) -> (&[T], Str
     (&items[start..end], next)
 }
 
+/// The fields of an `updateMask` (comma-separated camelCase paths), each
+/// one of `allowed`.
+pub fn mask_paths<'a>(mask: &'a str, allowed: &[&str]) -> Result<Vec<&'a str>, Response> {
+    let paths: Vec<&str> = mask
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect();
+    if paths.is_empty() {
+        return Err(invalid(&format!(
+            "updateMask is required: a comma-separated list of the fields to change ({})",
+            allowed.join(", ")
+        )));
+    }
+    if let Some(bad) = paths.iter().find(|p| !allowed.contains(p)) {
+        return Err(invalid(&format!(
+            "updateMask: field {bad:?} cannot be updated here (allowed: {})",
+            allowed.join(", ")
+        )));
+    }
+    Ok(paths)
+}
+
 pub fn router(sb: Arc<Sandbox>) -> Router<Arc<Sandbox>> {
     let api = Router::new()
         .route("/api/v1/auth/introspect", get(auth::introspect))

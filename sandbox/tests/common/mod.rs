@@ -49,7 +49,7 @@ pub fn start(args: &[&str]) -> Sandbox {
         .expect("start sandbox");
     let mut out = BufReader::new(child.stdout.take().expect("stdout"));
     let mut env = HashMap::new();
-    while env.len() < 8 {
+    while env.len() < 9 {
         let mut line = String::new();
         if out.read_line(&mut line).expect("read") == 0 {
             panic!("sandbox exited early; got {env:?}");
