@@ -137,14 +137,20 @@ fn h1_of_zip(zip: &Path) -> String {
 
 /// Runs scripts/package.sh on the binary under test.
 fn package(out: &Path, mirror: &Path) -> PathBuf {
-    let run = Command::new("bash")
-        .arg(repo_root().join("scripts/package.sh"))
+    package_with(out, mirror, &[])
+}
+
+fn package_with(out: &Path, mirror: &Path, env: &[(&str, &str)]) -> PathBuf {
+    let mut cmd = Command::new("bash");
+    cmd.arg(repo_root().join("scripts/package.sh"))
         .env("BINARY", provider_binary())
         .env("OUT", out)
         .env("MIRROR", mirror)
-        .env_remove("GPG_FINGERPRINT")
-        .output()
-        .expect("package.sh");
+        .env_remove("GPG_FINGERPRINT");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let run = cmd.output().expect("package.sh");
     assert!(
         run.status.success(),
         "package.sh failed: {}",
@@ -225,4 +231,64 @@ fn the_packaged_archive_installs_from_a_filesystem_mirror() {
             .success()
             .contains("sandbox-workspace");
     });
+}
+
+#[test]
+fn the_checksums_get_a_detached_signature() {
+    // A throwaway key in a throwaway keyring, as the release job imports one.
+    let home = tempfile::Builder::new().prefix("gpg").tempdir().unwrap();
+    let gnupg = home.path().to_str().unwrap();
+    let gen = Command::new("gpg")
+        .env("GNUPGHOME", gnupg)
+        .args([
+            "--batch",
+            "--passphrase",
+            "",
+            "--quick-gen-key",
+            "Release Test <release@example.com>",
+            "ed25519",
+            "sign",
+            "never",
+        ])
+        .output()
+        .expect("gpg (needed to sign releases)");
+    assert!(
+        gen.status.success(),
+        "{}",
+        String::from_utf8_lossy(&gen.stderr)
+    );
+    let keys = Command::new("gpg")
+        .env("GNUPGHOME", gnupg)
+        .args(["--list-keys", "--with-colons"])
+        .output()
+        .unwrap();
+    let fpr = String::from_utf8_lossy(&keys.stdout)
+        .lines()
+        .find(|l| l.starts_with("fpr:"))
+        .and_then(|l| l.split(':').nth(9))
+        .expect("fingerprint")
+        .to_string();
+    let dist = tempfile::tempdir().unwrap();
+    let mirror = tempfile::tempdir().unwrap();
+    package_with(
+        dist.path(),
+        mirror.path(),
+        &[("GPG_FINGERPRINT", &fpr), ("GNUPGHOME", gnupg)],
+    );
+    let sums = dist.path().join(format!("{NAME}_{}_SHA256SUMS", version()));
+    let sig = dist
+        .path()
+        .join(format!("{NAME}_{}_SHA256SUMS.sig", version()));
+    assert!(sig.is_file(), "no signature");
+    let verify = Command::new("gpg")
+        .env("GNUPGHOME", gnupg)
+        .arg("--verify")
+        .args([&sig, &sums])
+        .output()
+        .unwrap();
+    assert!(
+        verify.status.success(),
+        "{}",
+        String::from_utf8_lossy(&verify.stderr)
+    );
 }
