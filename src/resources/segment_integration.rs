@@ -449,6 +449,13 @@ impl SegmentIntegration {
             secret: token.as_ref().map(|(_, t)| (TOKEN_CONFIG_KEY, t)),
         };
         // 4. The connector.
+        tracing::debug!(
+            app_id,
+            managed,
+            with_token = token.is_some(),
+            owners = owners.len(),
+            "creating the Segment connector"
+        );
         let created = cancellable(ctx, c1.create_connector(&new))
             .await
             .and_then(|r| {
@@ -598,6 +605,7 @@ impl SegmentIntegration {
             m.segment_workspace_id = workspace.as_ref().map(|w| w.id.clone());
             m.segment_workspace_slug = workspace.as_ref().map(|w| w.slug.clone());
         }
+        tracing::debug!(app_id, id, mask = %mask.join(","), "updating the Segment connector");
         let updated = if mask.is_empty() {
             cancellable(ctx, c1.connector(&app_id, &id)).await.map(|r| {
                 r.and_then(|c| c.ok_or_else(|| C1Error::Decode("the connector is gone".into())))
@@ -640,6 +648,7 @@ impl SegmentIntegration {
     }
 
     async fn delete(&self, ctx: &Context, prior: &Value, diags: &mut Diagnostics) {
+        tracing::debug!(id = ?text(prior, "id"), app_id = ?text(prior, "app_id"), "deleting the Segment connector");
         let c1 = match self.shared.conductorone() {
             Ok(c) => c,
             Err(d) => return diags.push(d),
