@@ -267,6 +267,22 @@ impl SegmentIntegration {
         Ok(ws)
     }
 
+    /// The token the configuration sets, checked against Segment, with its
+    /// workspace; `None` when it sets none.
+    async fn configured_token_checked(
+        &self,
+        ctx: &Context,
+        segment: &SegmentClient,
+        config: &Value,
+    ) -> Result<Option<(Secret, Workspace)>, Diagnostic> {
+        let Some((attr, Value::String(t))) = configured_token(config) else {
+            return Ok(None);
+        };
+        let token = Secret::new(t.clone());
+        let ws = self.check_token(ctx, segment, attr, &token).await?;
+        Ok(Some((token, ws)))
+    }
+
     /// Every owner must exist and be enabled; each problem is reported on
     /// `user_ids`, naming the element.
     async fn check_owners(
@@ -366,17 +382,16 @@ impl SegmentIntegration {
             ..Default::default()
         };
         // 1. The token, before anything exists.
-        let token = configured_token(&req.config)
-            .and_then(|(a, v)| v.as_str().map(|t| (a, Secret::new(t.to_string()))));
-        let workspace = match &token {
-            Some((attr, t)) => match self.check_token(ctx, &segment, attr, t).await {
-                Ok(ws) => Some(ws),
-                Err(d) => {
-                    diags.push(d);
-                    return None;
-                }
-            },
-            None => None,
+        let (token, workspace) = match self
+            .configured_token_checked(ctx, &segment, &req.config)
+            .await
+        {
+            Ok(Some((t, ws))) => (Some(t), Some(ws)),
+            Ok(None) => (None, None),
+            Err(d) => {
+                diags.push(d);
+                return None;
+            }
         };
         m.segment_workspace_id = workspace.as_ref().map(|w| w.id.clone());
         m.segment_workspace_slug = workspace.as_ref().map(|w| w.slug.clone());
@@ -446,7 +461,7 @@ impl SegmentIntegration {
             display_name: &display_name,
             description: &description,
             user_ids: &owners,
-            secret: token.as_ref().map(|(_, t)| (TOKEN_CONFIG_KEY, t)),
+            secret: token.as_ref().map(|t| (TOKEN_CONFIG_KEY, t)),
         };
         // 4. The connector.
         tracing::debug!(
@@ -582,24 +597,23 @@ impl SegmentIntegration {
         }
         let mut secrets = Vec::new();
         if token_changes(&req.prior_state, planned) {
-            let token = configured_token(&req.config)
-                .and_then(|(a, v)| v.as_str().map(|t| (a, Secret::new(t.to_string()))));
-            let workspace = match &token {
-                Some((attr, t)) => match self.check_token(ctx, &segment, attr, t).await {
-                    Ok(ws) => Some(ws),
-                    Err(d) => {
-                        diags.push(d);
-                        return Some(m);
-                    }
-                },
-                None => None,
+            let (token, workspace) = match self
+                .configured_token_checked(ctx, &segment, &req.config)
+                .await
+            {
+                Ok(Some((t, ws))) => (Some(t), Some(ws)),
+                Ok(None) => (None, None),
+                Err(d) => {
+                    diags.push(d);
+                    return Some(m);
+                }
             };
             mask.push("config");
             mask.push("description");
-            patch["config"] = env_config(TOKEN_CONFIG_KEY, token.as_ref().map(|(_, t)| t));
+            patch["config"] = env_config(TOKEN_CONFIG_KEY, token.as_ref());
             patch["description"] =
                 json!(workspace.as_ref().map(workspace_note).unwrap_or_default());
-            if let Some((_, t)) = &token {
+            if let Some(t) = &token {
                 secrets.push(t.expose().to_string());
             }
             m.segment_workspace_id = workspace.as_ref().map(|w| w.id.clone());
