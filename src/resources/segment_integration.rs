@@ -57,7 +57,8 @@ pub struct SegmentIntegrationModel {
     pub id: Option<String>,
     /// The ID of the ConductorOne app the connector belongs to. When not set,
     /// the resource creates an app named `app_display_name` and deletes it on
-    /// destroy. Changing it replaces the connector.
+    /// destroy. Changing it replaces the connector; removing it from the
+    /// configuration keeps the connector where it is.
     #[schemars(extend("x-tf-optional" = true, "x-tf-computed" = true))]
     pub app_id: Option<String>,
     /// The name of the app this resource creates when `app_id` is not set.
@@ -74,6 +75,7 @@ pub struct SegmentIntegrationModel {
     /// The connector's owners: ConductorOne user IDs, each of an existing,
     /// enabled user (checked during plan). Defaults to the caller of the API,
     /// as ConductorOne reports it. A set: order never makes a difference.
+    /// Removing it from the configuration keeps the current owners.
     #[schemars(extend("x-tf-optional" = true, "x-tf-computed" = true))]
     pub user_ids: Option<BTreeSet<String>>,
     /// A Segment Public API token with the Workspace Owner access level. Kept
