@@ -76,7 +76,10 @@ pub fn router() -> Router<Arc<Sandbox>> {
     Router::new()
         .route("/__sandbox/state", get(state))
         .route("/__sandbox/requests", get(requests).delete(clear_requests))
-        .route("/__sandbox/faults", axum::routing::post(add_fault))
+        .route(
+            "/__sandbox/faults",
+            axum::routing::post(add_fault).delete(clear_faults),
+        )
 }
 
 #[derive(Deserialize)]
@@ -143,6 +146,12 @@ async fn add_fault(State(sb): State<Arc<Sandbox>>, body: axum::body::Bytes) -> R
     }
     sb.add_faults(f.clone());
     json_response(StatusCode::CREATED, json!({ "fault": f }))
+}
+
+/// `DELETE /__sandbox/faults`: drops every fault not yet used up.
+async fn clear_faults(State(sb): State<Arc<Sandbox>>) -> Response {
+    let dropped = sb.clear_faults();
+    json_response(StatusCode::OK, json!({ "cleared": dropped }))
 }
 
 #[cfg(test)]

@@ -245,6 +245,14 @@ impl Sandbox {
         lock(&self.faults).push(f);
     }
 
+    /// Drops every pending fault; returns how many there were.
+    pub fn clear_faults(&self) -> usize {
+        let mut faults = lock(&self.faults);
+        let n = faults.len();
+        faults.clear();
+        n
+    }
+
     fn take_fault(&self, method: &Method, path: &str) -> Option<Fault> {
         let mut faults = lock(&self.faults);
         let i = faults
