@@ -1,16 +1,17 @@
 //! The ConductorOne Terraform provider: user-facing schema and behaviour.
 //!
 //! Layers: `tfplugin` (workspace crate) holds the generic plugin machinery;
-//! this crate holds the API clients (`conductorone`, `segment`, sharing
-//! `retry`) and the provider (`provider`) with its resources and data
-//! sources, one file each.
+//! this crate holds the API clients (`conductorone`, `segment`, sending
+//! through one transport, `http`) and the provider (`provider`) with its
+//! resources and data sources, and the glue they share (`glue`).
 
 pub mod conductorone;
 pub mod data_sources;
 pub mod docs;
+pub mod glue;
+pub mod http;
 pub mod provider;
 pub mod resources;
-pub mod retry;
 pub mod secret;
 pub mod segment;
 

@@ -10,10 +10,12 @@ use serde::Deserialize;
 use tfplugin::diag::{AttributePath, Diagnostic, Diagnostics};
 use tfplugin::framework::{ConfigureRequest, Context, DataSource, Provider, Resource};
 use tfplugin::schema::Schema;
+use tfplugin::typed::{Adapter, DataAdapter};
 use tfplugin::validate;
 use tfplugin::value::Value;
 
-use crate::conductorone::C1Client;
+use crate::conductorone::{C1Client, Credentials};
+use crate::http::Transport;
 use crate::resources::segment_integration::SegmentIntegration;
 use crate::secret::Secret;
 
@@ -34,15 +36,17 @@ pub struct ProviderModel {
     /// The ConductorOne API address, such as `https://acme.conductor.one`.
     /// Defaults to the tenant named in `client_id`. Environment variable:
     /// `CONDUCTORONE_SERVER_URL`.
+    #[schemars(extend("x-tf-validate" = ["url"]))]
     pub server_url: Option<String>,
     /// The client ID of a ConductorOne API key or service principal, such as
     /// `clever-fox-42195@acme.conductor.one/spc`. Environment variable:
     /// `CONDUCTORONE_CLIENT_ID`.
+    #[schemars(extend("x-tf-validate" = ["not_empty"]))]
     pub client_id: Option<String>,
     /// The client secret that goes with `client_id`
     /// (`secret-token:conductorone.com:v1:...`). Environment variable:
     /// `CONDUCTORONE_CLIENT_SECRET`.
-    #[schemars(extend("x-tf-sensitive" = true))]
+    #[schemars(extend("x-tf-sensitive" = true, "x-tf-validate" = ["not_empty"]))]
     pub client_secret: Option<String>,
     /// An OIDC token from a workload identity provider, exchanged (RFC 8693)
     /// for a ConductorOne access token through the workload federation trust
@@ -52,46 +56,18 @@ pub struct ProviderModel {
     /// `TFC_WORKLOAD_IDENTITY_TOKEN_C1`, `TFC_WORKLOAD_IDENTITY_TOKEN` (HCP
     /// Terraform sets these when workload identity is enabled). Used instead of
     /// `client_secret` when set.
-    #[schemars(extend("x-tf-sensitive" = true))]
+    #[schemars(extend("x-tf-sensitive" = true, "x-tf-validate" = ["not_empty"]))]
     pub oidc_token: Option<String>,
     /// The Segment Public API address. Defaults to
     /// `https://api.segmentapis.com`; EU workspaces use
     /// `https://eu1.api.segmentapis.com`. Environment variable: `SEGMENT_API_URL`.
+    #[schemars(extend("x-tf-validate" = ["url"]))]
     pub segment_api_url: Option<String>,
     /// A Segment Public API token with the Workspace Owner access level, used
     /// by the data sources and as the default token for reads. Environment
     /// variable: `SEGMENT_ACCESS_TOKEN`.
-    #[schemars(extend("x-tf-sensitive" = true))]
+    #[schemars(extend("x-tf-sensitive" = true, "x-tf-validate" = ["not_empty"]))]
     pub segment_access_token: Option<String>,
-}
-
-/// How to authenticate to ConductorOne.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum ConductorOneAuth {
-    /// `CONDUCTORONE_ACCESS_TOKEN`: a bearer token used as given.
-    AccessToken { server_url: url::Url, token: Secret },
-    /// OAuth2 client credentials exchanged for access tokens.
-    ClientCredentials {
-        server_url: url::Url,
-        client_id: String,
-        client_secret: Secret,
-    },
-    /// A workload identity token exchanged (RFC 8693) for access tokens.
-    WorkloadIdentity {
-        server_url: url::Url,
-        client_id: String,
-        subject_token: Secret,
-    },
-}
-
-impl ConductorOneAuth {
-    pub fn server_url(&self) -> &url::Url {
-        match self {
-            ConductorOneAuth::AccessToken { server_url, .. }
-            | ConductorOneAuth::ClientCredentials { server_url, .. }
-            | ConductorOneAuth::WorkloadIdentity { server_url, .. } => server_url,
-        }
-    }
 }
 
 /// Where a workload identity token may come from, in order.
@@ -107,7 +83,7 @@ const OIDC_ENV: &[&str] = &[
 #[derive(Clone, Debug)]
 pub struct Configured {
     pub terraform_version: String,
-    pub conductorone: Result<ConductorOneAuth, Diagnostic>,
+    pub conductorone: Result<Credentials, Diagnostic>,
     pub segment_api_url: Result<url::Url, Diagnostic>,
     pub segment_access_token: Result<Secret, Diagnostic>,
 }
@@ -117,7 +93,7 @@ pub struct Configured {
 #[derive(Default)]
 pub struct Shared {
     configured: RwLock<Option<Arc<Configured>>>,
-    http: OnceLock<reqwest::Client>,
+    transport: OnceLock<Transport>,
     /// One ConductorOne client, hence one cached access token, per process.
     c1: OnceLock<C1Client>,
 }
@@ -133,11 +109,11 @@ impl Shared {
         })
     }
 
-    /// The process's HTTP client, built on first use (not at start-up, which
-    /// Terraform pays three times per command).
-    pub fn http(&self) -> Result<reqwest::Client, Diagnostic> {
-        if let Some(c) = self.http.get() {
-            return Ok(c.clone());
+    /// The process's HTTP transport, built on first use (not at start-up,
+    /// which Terraform pays three times per command).
+    pub fn transport(&self) -> Result<Transport, Diagnostic> {
+        if let Some(t) = self.transport.get() {
+            return Ok(t.clone());
         }
         let client = reqwest::Client::builder()
             .user_agent(concat!(
@@ -147,7 +123,10 @@ impl Shared {
             .connect_timeout(std::time::Duration::from_secs(15))
             .build()
             .map_err(|e| Diagnostic::error("Cannot create an HTTP client", e.to_string()))?;
-        Ok(self.http.get_or_init(|| client).clone())
+        Ok(self
+            .transport
+            .get_or_init(|| Transport::new(client))
+            .clone())
     }
 
     /// The process's ConductorOne client, built on first use from the
@@ -158,7 +137,7 @@ impl Shared {
         }
         let configured = self.configured()?;
         let auth = configured.conductorone.clone()?;
-        let client = C1Client::new(self.http()?, &auth).map_err(|e| {
+        let client = C1Client::new(self.transport()?, &auth).map_err(|e| {
             Diagnostic::error("Invalid ConductorOne credentials", e.to_string())
                 .at(AttributePath::new("client_secret"))
         })?;
@@ -270,14 +249,13 @@ fn missing_credentials() -> Diagnostic {
     )
 }
 
-/// Resolves the ConductorOne credentials from the configuration and environment.
-pub fn resolve_conductorone(
-    config: &Value,
-    env: EnvLookup<'_>,
-) -> Result<ConductorOneAuth, Diagnostic> {
+/// The ConductorOne server: `server_url` (attribute, else environment), else
+/// the tenant host in the client ID (attribute, else environment). The one
+/// place that decides it, for `terraform validate` and configuration alike.
+pub fn resolve_server(config: &Value, env: EnvLookup<'_>) -> Result<Option<url::Url>, Diagnostic> {
     let server = setting(config, "server_url", "CONDUCTORONE_SERVER_URL", env)?;
     let client_id = setting(config, "client_id", "CONDUCTORONE_CLIENT_ID", env)?;
-    let server_url = match (&server, &client_id) {
+    Ok(match (&server, &client_id) {
         (Some((raw, src)), _) => Some(parse_url(raw, src, "server_url")?),
         (None, Some((id, src))) => Some(server_url_from_client_id(id).ok_or_else(|| {
             let mut d = Diagnostic::error(
@@ -293,7 +271,13 @@ pub fn resolve_conductorone(
             d
         })?),
         (None, None) => None,
-    };
+    })
+}
+
+/// Resolves the ConductorOne credentials from the configuration and environment.
+pub fn resolve_conductorone(config: &Value, env: EnvLookup<'_>) -> Result<Credentials, Diagnostic> {
+    let server_url = resolve_server(config, env)?;
+    let client_id = setting(config, "client_id", "CONDUCTORONE_CLIENT_ID", env)?;
     if let Some(token) = env("CONDUCTORONE_ACCESS_TOKEN") {
         let server_url = server_url.ok_or_else(|| {
             Diagnostic::error(
@@ -301,7 +285,7 @@ pub fn resolve_conductorone(
                 "CONDUCTORONE_ACCESS_TOKEN is set, but no server is: set server_url (or CONDUCTORONE_SERVER_URL) to your tenant, such as https://acme.conductor.one.",
             )
         })?;
-        return Ok(ConductorOneAuth::AccessToken {
+        return Ok(Credentials::AccessToken {
             server_url,
             token: Secret::new(token),
         });
@@ -319,7 +303,7 @@ pub fn resolve_conductorone(
     };
     if let Some(token) = oidc {
         return match (client_id, server_url) {
-            (Some((client_id, _)), Some(server_url)) => Ok(ConductorOneAuth::WorkloadIdentity {
+            (Some((client_id, _)), Some(server_url)) => Ok(Credentials::WorkloadIdentity {
                 server_url,
                 client_id,
                 subject_token: Secret::new(token),
@@ -334,7 +318,7 @@ pub fn resolve_conductorone(
     let secret = setting(config, "client_secret", "CONDUCTORONE_CLIENT_SECRET", env)?;
     match (client_id, secret, server_url) {
         (Some((client_id, _)), Some((secret, _)), Some(server_url)) => {
-            Ok(ConductorOneAuth::ClientCredentials { server_url, client_id, client_secret: Secret::new(secret) })
+            Ok(Credentials::ClientCredentials { server_url, client_id, client_secret: Secret::new(secret) })
         }
         (None, None, _) => Err(missing_credentials()),
         (None, Some(_), _) => Err(Diagnostic::error(
@@ -386,26 +370,8 @@ impl Provider for ConductorOneProvider {
     }
 
     fn validate_config(&self, config: &Value, diags: &mut Diagnostics) {
-        for attr in ["server_url", "segment_api_url"] {
-            validate::service_url(config.attr(attr), &AttributePath::new(attr), diags);
-        }
-        for attr in [
-            "client_id",
-            "client_secret",
-            "oidc_token",
-            "segment_access_token",
-        ] {
-            validate::not_empty(config.attr(attr), &AttributePath::new(attr), diags);
-        }
-        if let Value::String(id) = config.attr("client_id") {
-            if config.attr("server_url").is_null() && server_url_from_client_id(id).is_none() {
-                diags.error_at(
-                    AttributePath::new("client_id"),
-                    "Invalid client ID",
-                    "client_id is not of the form name@tenant.conductor.one/use, so the server cannot be derived from it. Check it, or set server_url.",
-                );
-            }
-        }
+        tfplugin::rules::validate(&provider_schema(), config, diags);
+        validate_server(config, &process_env, diags);
     }
 
     async fn configure(&self, _ctx: &Context, req: ConfigureRequest, _diags: &mut Diagnostics) {
@@ -413,9 +379,9 @@ impl Provider for ConductorOneProvider {
         tracing::debug!(
             terraform_version = %configured.terraform_version,
             conductorone_auth = match &configured.conductorone {
-                Ok(ConductorOneAuth::AccessToken { .. }) => "access token",
-                Ok(ConductorOneAuth::ClientCredentials { .. }) => "client credentials",
-                Ok(ConductorOneAuth::WorkloadIdentity { .. }) => "workload identity",
+                Ok(Credentials::AccessToken { .. }) => "access token",
+                Ok(Credentials::ClientCredentials { .. }) => "client credentials",
+                Ok(Credentials::WorkloadIdentity { .. }) => "workload identity",
                 Err(_) => "none",
             },
             "provider configured"
@@ -426,20 +392,37 @@ impl Provider for ConductorOneProvider {
     }
 
     fn resources(&self) -> Vec<Arc<dyn Resource>> {
-        vec![Arc::new(SegmentIntegration::new(self.shared.clone()))]
+        let integration = SegmentIntegration::new(self.shared.clone());
+        vec![Arc::new(Adapter::new(integration))]
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
         use crate::data_sources::{
             segment_group, segment_groups, segment_role, segment_roles, segment_workspace,
         };
+        let s = || self.shared();
         vec![
-            Arc::new(segment_workspace::SegmentWorkspace::new(self.shared())),
-            Arc::new(segment_groups::SegmentGroups::new(self.shared())),
-            Arc::new(segment_group::SegmentGroup::new(self.shared())),
-            Arc::new(segment_roles::SegmentRoles::new(self.shared())),
-            Arc::new(segment_role::SegmentRole::new(self.shared())),
+            Arc::new(DataAdapter::new(segment_workspace::SegmentWorkspace::new(
+                s(),
+            ))),
+            Arc::new(DataAdapter::new(segment_groups::SegmentGroups::new(s()))),
+            Arc::new(DataAdapter::new(segment_group::SegmentGroup::new(s()))),
+            Arc::new(DataAdapter::new(segment_roles::SegmentRoles::new(s()))),
+            Arc::new(DataAdapter::new(segment_role::SegmentRole::new(s()))),
         ]
+    }
+}
+
+/// Reports a client ID the server cannot be derived from, when nothing else
+/// names the server: decided by [`resolve_server`], as configuration does.
+fn validate_server(config: &Value, env: EnvLookup<'_>, diags: &mut Diagnostics) {
+    if !config.is_wholly_known() || diags.has_errors() {
+        return;
+    }
+    if let Err(d) = resolve_server(config, env) {
+        if d.path == Some(AttributePath::new("client_id")) {
+            diags.push(d);
+        }
     }
 }
 
@@ -514,7 +497,7 @@ mod tests {
         ]);
         let c = config(&[("client_id", Value::string("fox-1@acme.conductor.one/spc"))]);
         match resolve_conductorone(&c, &env).unwrap() {
-            ConductorOneAuth::ClientCredentials {
+            Credentials::ClientCredentials {
                 server_url,
                 client_id,
                 client_secret,
@@ -537,7 +520,7 @@ mod tests {
         ]);
         let got = resolve_conductorone(&config(&[]), &env).unwrap();
         assert!(
-            matches!(got, ConductorOneAuth::AccessToken { ref token, .. } if token.expose() == "tok")
+            matches!(got, Credentials::AccessToken { ref token, .. } if token.expose() == "tok")
         );
     }
 
@@ -552,13 +535,13 @@ mod tests {
         let got = resolve_conductorone(&config(&[]), &env).unwrap();
         assert!(matches!(
             got,
-            ConductorOneAuth::WorkloadIdentity { ref subject_token, ref server_url, .. }
+            Credentials::WorkloadIdentity { ref subject_token, ref server_url, .. }
                 if subject_token.expose() == "c1" && server_url.as_str() == "https://b.conductor.one/"
         ));
         let got =
             resolve_conductorone(&config(&[("oidc_token", Value::string("attr"))]), &env).unwrap();
         assert!(
-            matches!(got, ConductorOneAuth::WorkloadIdentity { ref subject_token, .. } if subject_token.expose() == "attr")
+            matches!(got, Credentials::WorkloadIdentity { ref subject_token, .. } if subject_token.expose() == "attr")
         );
         let no_id = env_of(&[("TFC_WORKLOAD_IDENTITY_TOKEN", "t")]);
         let d = resolve_conductorone(&config(&[]), &no_id).unwrap_err();

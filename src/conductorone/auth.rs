@@ -10,8 +10,38 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::C1Error;
-use crate::provider::ConductorOneAuth;
+use crate::http::{Idempotent, Prepared, Transport};
 use crate::secret::Secret;
+
+/// How to authenticate to ConductorOne (the provider maps its
+/// configuration onto this).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Credentials {
+    /// `CONDUCTORONE_ACCESS_TOKEN`: a bearer token used as given.
+    AccessToken { server_url: url::Url, token: Secret },
+    /// OAuth2 client credentials exchanged for access tokens.
+    ClientCredentials {
+        server_url: url::Url,
+        client_id: String,
+        client_secret: Secret,
+    },
+    /// A workload identity token exchanged (RFC 8693) for access tokens.
+    WorkloadIdentity {
+        server_url: url::Url,
+        client_id: String,
+        subject_token: Secret,
+    },
+}
+
+impl Credentials {
+    pub fn server_url(&self) -> &url::Url {
+        match self {
+            Credentials::AccessToken { server_url, .. }
+            | Credentials::ClientCredentials { server_url, .. }
+            | Credentials::WorkloadIdentity { server_url, .. } => server_url,
+        }
+    }
+}
 
 const SECRET_PREFIX: &str = "secret-token:conductorone.com:v1:";
 const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
@@ -98,10 +128,9 @@ enum Kind {
 
 /// The process's access token.
 pub struct TokenSource {
-    http: reqwest::Client,
+    transport: Transport,
     kind: Kind,
     cached: tokio::sync::Mutex<Option<(Secret, Instant)>>,
-    requests: std::sync::atomic::AtomicU64,
 }
 
 #[derive(Deserialize)]
@@ -112,10 +141,10 @@ struct TokenResponse {
 }
 
 impl TokenSource {
-    pub fn new(http: reqwest::Client, auth: &ConductorOneAuth) -> Result<TokenSource, C1Error> {
+    pub fn new(transport: Transport, auth: &Credentials) -> Result<TokenSource, C1Error> {
         let kind = match auth {
-            ConductorOneAuth::AccessToken { token, .. } => Kind::Static(token.clone()),
-            ConductorOneAuth::WorkloadIdentity {
+            Credentials::AccessToken { token, .. } => Kind::Static(token.clone()),
+            Credentials::WorkloadIdentity {
                 server_url,
                 client_id,
                 subject_token,
@@ -128,7 +157,7 @@ impl TokenSource {
                     subject: subject_token.clone(),
                 }
             }
-            ConductorOneAuth::ClientCredentials {
+            Credentials::ClientCredentials {
                 server_url,
                 client_id,
                 client_secret,
@@ -145,16 +174,10 @@ impl TokenSource {
             }
         };
         Ok(TokenSource {
-            http,
+            transport,
             kind,
             cached: tokio::sync::Mutex::new(None),
-            requests: 0.into(),
         })
-    }
-
-    /// How many token requests this process has made.
-    pub fn requests_made(&self) -> u64 {
-        self.requests.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// The token request's form, and the secrets in it (for scrubbing errors).
@@ -206,32 +229,14 @@ impl TokenSource {
                 return Ok(t.clone());
             }
         }
-        let body = crate::retry::run(&crate::retry::RetryPolicy::default(), || async {
-            self.requests
-                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let (form, secrets) = self.token_form();
-            let resp = self
-                .http
-                .post(token_url.clone())
-                .form(&form)
-                .timeout(Duration::from_secs(30))
-                .send()
-                .await
-                .map_err(|e| C1Error::transport(&e))?;
-            let status = resp.status();
-            let wait = crate::retry::retry_after(resp.headers());
-            let body = resp.bytes().await.map_err(|e| C1Error::transport(&e))?;
-            if status.is_success() {
-                return Ok(body);
-            }
-            let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
-            let mut err = C1Error::from_response(status.as_u16(), &body, &secrets);
-            if let C1Error::Status { retry_after, .. } = &mut err {
-                *retry_after = wait;
-            }
-            Err(err)
-        })
-        .await?;
+        let body = self
+            .transport
+            .send(Idempotent::Yes, || async {
+                let (form, secrets) = self.token_form();
+                let request = self.transport.client().post(token_url.clone()).form(&form);
+                Ok::<_, C1Error>(Prepared { request, secrets })
+            })
+            .await?;
         let tr: TokenResponse = serde_json::from_slice(&body)
             .map_err(|e| C1Error::Decode(format!("token response: {e}")))?;
         if tr.access_token.is_empty() {
@@ -301,11 +306,8 @@ mod tests {
         }
     }
 
-    fn auth(
-        env: &std::collections::HashMap<String, String>,
-        secret: Option<&str>,
-    ) -> ConductorOneAuth {
-        ConductorOneAuth::ClientCredentials {
+    fn auth(env: &std::collections::HashMap<String, String>, secret: Option<&str>) -> Credentials {
+        Credentials::ClientCredentials {
             server_url: url::Url::parse(&env["CONDUCTORONE_SERVER_URL"]).unwrap(),
             client_id: env["CONDUCTORONE_CLIENT_ID"].clone(),
             client_secret: Secret::new(secret.unwrap_or(&env["CONDUCTORONE_CLIENT_SECRET"])),
@@ -322,8 +324,11 @@ mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn jwt_assertion_gets_a_token_once_for_many_callers() {
         let (s, sb) = sandbox(&["--seed", "11"]).await;
-        let client =
-            super::super::C1Client::new(reqwest::Client::new(), &auth(&s.env, None)).unwrap();
+        let client = super::super::C1Client::new(
+            Transport::new(reqwest::Client::new()),
+            &auth(&s.env, None),
+        )
+        .unwrap();
         let mut handles = Vec::new();
         for _ in 0..20 {
             let c = client.clone();
@@ -340,14 +345,16 @@ mod tests {
             1,
             "one token request for 20 concurrent callers"
         );
-        assert_eq!(client.tokens().requests_made(), 1);
     }
 
     #[tokio::test]
     async fn tokens_are_refreshed_before_they_expire() {
         let (s, sb) = sandbox(&["--token-ttl", "61"]).await;
-        let client =
-            super::super::C1Client::new(reqwest::Client::new(), &auth(&s.env, None)).unwrap();
+        let client = super::super::C1Client::new(
+            Transport::new(reqwest::Client::new()),
+            &auth(&s.env, None),
+        )
+        .unwrap();
         client.caller_user_id().await.unwrap();
         client.caller_user_id().await.unwrap();
         // 61 s lifetime minus the 60 s margin: the second call refreshed after ~1 s at most.
@@ -376,9 +383,11 @@ mod tests {
             let jwk = json!({"kty":"OKP","crv":"Ed25519","x": b64.encode(kp.public_key().as_ref()),"d": b64.encode(seed)});
             format!("{SECRET_PREFIX}{}", b64.encode(jwk.to_string()))
         };
-        let client =
-            super::super::C1Client::new(reqwest::Client::new(), &auth(&s.env, Some(&other)))
-                .unwrap();
+        let client = super::super::C1Client::new(
+            Transport::new(reqwest::Client::new()),
+            &auth(&s.env, Some(&other)),
+        )
+        .unwrap();
         let e = client.caller_user_id().await.unwrap_err();
         let text = e.to_string();
         assert!(
@@ -405,14 +414,14 @@ mod tests {
         let (s, sb) = sandbox(&[]).await;
         let server_url = url::Url::parse(&s.env["CONDUCTORONE_SERVER_URL"]).unwrap();
         let host = server_url.host_str().unwrap().to_string();
-        let wi = |client_id: &str, token: String| ConductorOneAuth::WorkloadIdentity {
+        let wi = |client_id: &str, token: String| Credentials::WorkloadIdentity {
             server_url: server_url.clone(),
             client_id: client_id.to_string(),
             subject_token: Secret::new(token),
         };
         let wfe = &s.env["CONDUCTORONE_SANDBOX_WFE_CLIENT_ID"];
         let client = super::super::C1Client::new(
-            reqwest::Client::new(),
+            Transport::new(reqwest::Client::new()),
             &wi(wfe, workload_token(&host, now_secs() + 600)),
         )
         .unwrap();
@@ -427,9 +436,11 @@ mod tests {
             workload_token(&host, now_secs() - 10),
             workload_token("other.conductor.one", now_secs() + 600),
         ] {
-            let client =
-                super::super::C1Client::new(reqwest::Client::new(), &wi(wfe, token.clone()))
-                    .unwrap();
+            let client = super::super::C1Client::new(
+                Transport::new(reqwest::Client::new()),
+                &wi(wfe, token.clone()),
+            )
+            .unwrap();
             let e = client.caller_user_id().await.unwrap_err().to_string();
             assert!(e.contains("subject_token"), "{e}");
             assert!(!e.contains(&token), "{e}");

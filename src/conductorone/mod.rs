@@ -1,158 +1,39 @@
 //! A typed client for the ConductorOne API: OAuth2 client credentials with the
 //! EdDSA JWT client assertion built from a `secret-token:conductorone.com:v1:`
-//! secret, or a static `CONDUCTORONE_ACCESS_TOKEN`. One access token per
-//! process, refreshed a minute before it expires, with a single token request
-//! in flight however many callers ask at once. Errors are typed from
-//! `google.rpc.Status` bodies. Calls are retried as Segment's are
-//! (`crate::retry`); calls that create something retry only what the server
-//! cannot have acted on (429, refused connections).
+//! secret, a workload identity token, or a static `CONDUCTORONE_ACCESS_TOKEN`
+//! (`auth`). One access token per process, refreshed a minute before it
+//! expires, with a single token request in flight however many callers ask at
+//! once. Errors are typed from `google.rpc.Status` bodies (`error`). Requests
+//! go through the shared transport (`crate::http`); calls that create
+//! something retry only what the server cannot have acted on (429, refused
+//! connections). Connector updates are typed (`patch`).
 
 mod auth;
+mod error;
 mod model;
+mod patch;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-pub use auth::{parse_client_secret, TokenSource};
+pub use auth::{parse_client_secret, Credentials, TokenSource};
+pub use error::C1Error;
 pub use model::{App, Connector, ConnectorStatus, User};
+pub use patch::{ConnectorPatch, Endpoint, EnvConfig, ENV_CONFIG_TYPE};
 
-use crate::provider::ConductorOneAuth;
-use crate::retry::{self, encode_segment, join_url, RetryPolicy, Retryable};
+use crate::http::{encode_segment, join_url, Idempotent, Prepared, Transport};
 use crate::secret::Secret;
 
-/// The `@type` of a connector's environment configuration.
-pub const ENV_CONFIG_TYPE: &str = "type.googleapis.com/c1.api.app.v1.EnvConfig";
-
-const MAX_MESSAGE: usize = 300;
-
-#[derive(Debug, thiserror::Error)]
-pub enum C1Error {
-    #[error("invalid ConductorOne client secret: {0}")]
-    InvalidSecret(String),
-    #[error("ConductorOne refused the credentials (HTTP {status}): {message}")]
-    Unauthenticated { status: u16, message: String },
-    #[error("ConductorOne answered HTTP {status} (code {code}): {message}")]
-    Status {
-        status: u16,
-        code: i64,
-        message: String,
-        retry_after: Option<Duration>,
-    },
-    #[error("could not reach ConductorOne: {message}")]
-    Transport { message: String, connect: bool },
-    #[error("ConductorOne's answer could not be read: {0}")]
-    Decode(String),
-}
-
-impl C1Error {
-    pub fn is_not_found(&self) -> bool {
-        matches!(
-            self,
-            C1Error::Status { status: 404, .. } | C1Error::Status { code: 5, .. }
-        )
-    }
-
-    /// From a non-2xx response: `google.rpc.Status` when the body is one.
-    pub(crate) fn from_response(status: u16, body: &[u8], secrets: &[&str]) -> C1Error {
-        #[derive(Deserialize)]
-        struct RpcStatus {
-            code: Option<i64>,
-            message: Option<String>,
-        }
-        let parsed: Option<RpcStatus> = serde_json::from_slice(body).ok();
-        let message = parsed
-            .as_ref()
-            .and_then(|s| s.message.clone())
-            .unwrap_or_else(|| {
-                String::from_utf8_lossy(body)
-                    .chars()
-                    .take(MAX_MESSAGE)
-                    .collect()
-            });
-        let message = scrub(&message, secrets);
-        match status {
-            401 => C1Error::Unauthenticated { status, message },
-            _ => C1Error::Status {
-                status,
-                code: parsed.and_then(|s| s.code).unwrap_or(0),
-                message,
-                retry_after: None,
-            },
-        }
-    }
-
-    pub(crate) fn transport(e: &reqwest::Error) -> C1Error {
-        let mut msg = e.to_string();
-        let mut src = std::error::Error::source(e);
-        while let Some(s) = src {
-            msg.push_str(": ");
-            msg.push_str(&s.to_string());
-            src = s.source();
-        }
-        C1Error::Transport {
-            message: msg,
-            connect: e.is_connect(),
-        }
-    }
-
-    /// True when the server cannot have acted on the request.
-    fn not_acted_on(&self) -> bool {
-        matches!(
-            self,
-            C1Error::Status { status: 429, .. } | C1Error::Transport { connect: true, .. }
-        )
-    }
-}
-
-impl Retryable for C1Error {
-    fn is_retryable(&self) -> bool {
-        match self {
-            C1Error::Status { status, .. } => *status == 429 || *status >= 500,
-            C1Error::Transport { .. } => true,
-            _ => false,
-        }
-    }
-    fn retry_after(&self) -> Option<Duration> {
-        match self {
-            C1Error::Status { retry_after, .. } => *retry_after,
-            _ => None,
-        }
-    }
-}
-
-/// Removes secrets and control characters and bounds the length.
-fn scrub(text: &str, secrets: &[&str]) -> String {
-    let mut t = text.to_string();
-    for s in secrets.iter().filter(|s| !s.is_empty()) {
-        t = t.replace(s, "REDACTED");
-    }
-    let t: String = t.chars().filter(|c| !c.is_control()).collect();
-    if t.chars().count() > MAX_MESSAGE {
-        t.chars().take(MAX_MESSAGE).collect::<String>() + "…"
-    } else {
-        t
-    }
-}
-
-/// The ConductorOne API, sharing the process's HTTP client and token.
+/// The ConductorOne API, sharing the process's transport and token.
 #[derive(Clone)]
 pub struct C1Client {
-    http: reqwest::Client,
+    transport: Transport,
     base: url::Url,
     tokens: Arc<TokenSource>,
-    retry: RetryPolicy,
-}
-
-/// Whether a call may be repeated after an uncertain failure.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Idempotent {
-    Yes,
-    No,
 }
 
 #[derive(Deserialize)]
@@ -194,17 +75,6 @@ impl ConnectorViewEnvelope {
     }
 }
 
-/// A connector's `config` carrying one secret value, as ConductorOne's
-/// `EnvConfig` expects: `{"@type": ..., "configuration": {key: {"stringValue": v}}}`.
-/// `None` gives an empty configuration (the secret is removed).
-pub fn env_config(key: &str, value: Option<&Secret>) -> Value {
-    let mut configuration = serde_json::Map::new();
-    if let Some(v) = value {
-        configuration.insert(key.to_string(), json!({ "stringValue": v.expose() }));
-    }
-    json!({ "@type": ENV_CONFIG_TYPE, "configuration": configuration })
-}
-
 /// A new connector.
 pub struct NewConnector<'a> {
     pub app_id: &'a str,
@@ -218,24 +88,13 @@ pub struct NewConnector<'a> {
 }
 
 impl C1Client {
-    pub fn new(http: reqwest::Client, auth: &ConductorOneAuth) -> Result<C1Client, C1Error> {
+    pub fn new(transport: Transport, auth: &Credentials) -> Result<C1Client, C1Error> {
         let base = auth.server_url().clone();
         Ok(C1Client {
-            tokens: Arc::new(TokenSource::new(http.clone(), auth)?),
-            http,
+            tokens: Arc::new(TokenSource::new(transport.clone(), auth)?),
+            transport,
             base,
-            retry: RetryPolicy::default(),
         })
-    }
-
-    #[must_use]
-    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
-        self.retry = retry;
-        self
-    }
-
-    pub fn tokens(&self) -> &TokenSource {
-        &self.tokens
     }
 
     /// `GET /api/v1/auth/introspect`: the calling principal's user id.
@@ -320,9 +179,9 @@ impl C1Client {
                     "catalogId": c.catalog_id,
                     "description": c.description,
                     "userIds": c.user_ids,
-                    "config": env_config(key, Some(value)),
+                    "config": EnvConfig::with_secret(key, Some(value)).to_json(),
                 }),
-                vec![value.expose()],
+                vec![value],
             ),
             None => (
                 base,
@@ -352,25 +211,23 @@ impl C1Client {
         }
     }
 
-    /// Updates the fields of `mask` (camelCase names) from `connector`:
-    /// `POST .../connectors/{id}`, or `.../delegated` for a connector that
-    /// has no config and gets none.
+    /// Updates the fields `patch` sets on `current` (as ConductorOne
+    /// returned it), at the endpoint [`Endpoint::for_update`] chooses.
     pub async fn update_connector(
         &self,
-        app_id: &str,
-        id: &str,
-        connector: &Value,
-        mask: &[&str],
-        delegated: bool,
-        secrets: &[&str],
+        current: &Connector,
+        patch: &ConnectorPatch,
     ) -> Result<Connector, C1Error> {
-        let mut path = connector_path(app_id, id);
-        if delegated {
-            path.push_str("/delegated");
-        }
-        let body = json!({ "connector": connector, "updateMask": mask.join(",") });
+        let endpoint = Endpoint::for_update(current, patch);
+        let path = format!(
+            "{}{}",
+            connector_path(&current.app_id, &current.id),
+            endpoint.suffix()
+        );
+        let body = patch.request_body(current);
+        let secrets: Vec<&Secret> = patch.config.iter().flat_map(EnvConfig::secrets).collect();
         let env: ConnectorViewEnvelope = self
-            .call(Method::POST, &path, Some(&body), Idempotent::Yes, secrets)
+            .call(Method::POST, &path, Some(&body), Idempotent::Yes, &secrets)
             .await?;
         env.connector()
     }
@@ -396,46 +253,36 @@ impl C1Client {
             .await
     }
 
-    /// One API call with retries; `secrets` are scrubbed from error messages
-    /// (the access token always is).
+    /// One API call through the transport; `secrets` (and the access token)
+    /// are scrubbed from error messages.
     async fn call<T: DeserializeOwned>(
         &self,
         method: Method,
         path: &str,
         body: Option<&Value>,
         idempotent: Idempotent,
-        secrets: &[&str],
+        secrets: &[&Secret],
     ) -> Result<T, C1Error> {
         let url = join_url(&self.base, path);
-        let retry_if =
-            |e: &C1Error| e.is_retryable() && (idempotent == Idempotent::Yes || e.not_acted_on());
-        let bytes = retry::run_if(&self.retry, retry_if, || async {
-            let token = self.tokens.token().await?;
-            let mut req = self
-                .http
-                .request(method.clone(), url.clone())
-                .bearer_auth(token.expose())
-                .header(reqwest::header::ACCEPT, "application/json")
-                .timeout(self.retry.request_timeout);
-            if let Some(b) = body {
-                req = req.json(b);
-            }
-            let resp = req.send().await.map_err(|e| C1Error::transport(&e))?;
-            let status = resp.status();
-            let wait = retry::retry_after(resp.headers());
-            let bytes = resp.bytes().await.map_err(|e| C1Error::transport(&e))?;
-            if status.is_success() {
-                return Ok(bytes);
-            }
-            let mut all: Vec<&str> = secrets.to_vec();
-            all.push(token.expose());
-            let mut err = C1Error::from_response(status.as_u16(), &bytes, &all);
-            if let C1Error::Status { retry_after, .. } = &mut err {
-                *retry_after = wait;
-            }
-            Err(err)
-        })
-        .await?;
+        let bytes = self
+            .transport
+            .send(idempotent, || async {
+                let token = self.tokens.token().await?;
+                let mut request = self
+                    .transport
+                    .client()
+                    .request(method.clone(), url.clone())
+                    .bearer_auth(token.expose())
+                    .header(reqwest::header::ACCEPT, "application/json");
+                if let Some(b) = body {
+                    request = request.json(b);
+                }
+                let mut secrets: Vec<String> =
+                    secrets.iter().map(|s| s.expose().to_string()).collect();
+                secrets.push(token.expose().to_string());
+                Ok(Prepared { request, secrets })
+            })
+            .await?;
         serde_json::from_slice(&bytes).map_err(|e| C1Error::Decode(e.to_string()))
     }
 }

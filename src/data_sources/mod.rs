@@ -8,19 +8,12 @@ pub mod segment_role;
 pub mod segment_roles;
 pub mod segment_workspace;
 
-use std::future::Future;
-
 use schemars::JsonSchema;
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use tfplugin::diag::{AttributePath, Diagnostic, Diagnostics};
-use tfplugin::framework::Context;
-use tfplugin::schema::Schema;
-use tfplugin::value::Value;
+use tfplugin::diag::{AttributePath, Diagnostic};
 
-use crate::provider::{Configured, Shared};
-use crate::secret::Secret;
-use crate::segment::{self, SegmentClient, SegmentError};
+pub(crate) use crate::glue::{cancellable, segment_error, segment_setup};
+use crate::segment;
 
 /// A resource a Segment permission applies to.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema)]
@@ -129,17 +122,17 @@ impl Named for RoleModel {
 }
 
 /// The models whose name matches `name_regex` (all when unset), sorted by
-/// name then ID so plans stay stable.
+/// name then ID so plans stay stable. (The declared validator has checked
+/// the expression; it is compiled here.)
 pub(crate) fn matching_sorted<S, M: Named>(
     items: &[S],
-    config: &Value,
+    name_regex: Option<&str>,
     to_model: impl Fn(&S) -> M,
 ) -> Result<Vec<M>, Diagnostic> {
-    let mut diags = Diagnostics::new();
-    let re = name_regex(config, &mut diags);
-    if let Some(d) = diags.into_iter().next() {
-        return Err(d);
-    }
+    let re = name_regex.map(regex::Regex::new).transpose().map_err(|e| {
+        Diagnostic::error("Invalid regular expression", e.to_string())
+            .at(AttributePath::new("name_regex"))
+    })?;
     let mut out: Vec<M> = items
         .iter()
         .map(to_model)
@@ -197,140 +190,35 @@ fn matching(attr: &str, want: &str) -> String {
     }
 }
 
-/// Derives a data source's schema (the models are fixed at compile time,
-/// and each has a unit test deriving it).
-pub(crate) fn schema_of<T: JsonSchema>() -> Schema {
-    Schema::derive::<T>().unwrap_or_else(|e| panic!("{e}"))
+/// How a single-item data source finds its item: by `id`, else by `name`
+/// (the declared `exactly_one_of` validator guarantees one of them).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Lookup<'a> {
+    Id(&'a str),
+    Name(&'a str),
 }
 
-/// A wholly known configuration as its model.
-pub(crate) fn model_of<T: DeserializeOwned>(config: &Value) -> Result<T, Diagnostic> {
-    let json = config.to_plain_json().ok_or_else(|| {
-        Diagnostic::error(
-            "Configuration not yet known",
-            "This data source's configuration is not wholly known.",
-        )
-    })?;
-    serde_json::from_value(json)
-        .map_err(|e| Diagnostic::error("Invalid configuration", e.to_string()))
-}
-
-/// A model as the Terraform value of `schema`.
-pub(crate) fn state_of<T: Serialize>(model: &T, schema: &Schema) -> Result<Value, Diagnostic> {
-    Value::from_model(model, &schema.value_type()).map_err(|e| {
-        Diagnostic::error(
-            "Cannot encode the result",
-            format!("{e}. This is a bug in the provider."),
-        )
-    })
-}
-
-/// The Segment token for a data source: its own `segment_access_token` if
-/// set, else the provider's.
-pub(crate) fn segment_token(config: &Value, configured: &Configured) -> Result<Secret, Diagnostic> {
-    match config.attr("segment_access_token") {
-        Value::String(s) => Ok(Secret::new(s.clone())),
-        _ => configured.segment_access_token.clone().map_err(|d| {
-            Diagnostic::error(
-                d.summary,
-                format!(
-                    "{} Or set segment_access_token on this data source.",
-                    d.detail
-                ),
-            )
-            .at(AttributePath::new("segment_access_token"))
-        }),
-    }
-}
-
-/// A Segment client for the provider's API URL.
-pub(crate) fn segment_client(
-    shared: &Shared,
-    configured: &Configured,
-) -> Result<SegmentClient, Diagnostic> {
-    let base = configured.segment_api_url.clone()?;
-    Ok(SegmentClient::new(shared.http()?, base))
-}
-
-/// The client and token a Segment data source reads with.
-pub(crate) fn segment_setup(
-    shared: &Shared,
-    config: &Value,
-) -> Result<(SegmentClient, Secret), Diagnostic> {
-    let configured = shared.configured()?;
-    Ok((
-        segment_client(shared, &configured)?,
-        segment_token(config, &configured)?,
-    ))
-}
-
-/// A diagnostic for a failed Segment call; refused tokens point at the token.
-pub(crate) fn segment_error(summary: &str, e: &SegmentError) -> Diagnostic {
-    let d = Diagnostic::error(summary, e.to_string());
-    if e.is_refused_token() {
-        d.at(AttributePath::new("segment_access_token"))
-    } else {
-        d
-    }
-}
-
-/// Runs a call unless Terraform asks the provider to stop first.
-pub(crate) async fn cancellable<T>(
-    ctx: &Context,
-    fut: impl Future<Output = T>,
-) -> Result<T, Diagnostic> {
-    tokio::select! {
-        r = fut => Ok(r),
-        () = ctx.cancel.cancelled() => Err(Diagnostic::error("Cancelled", "Terraform asked the provider to stop.")),
-    }
-}
-
-/// Checks an optional `name_regex` attribute; returns the compiled regex.
-pub(crate) fn name_regex(config: &Value, diags: &mut Diagnostics) -> Option<regex::Regex> {
-    let Value::String(s) = config.attr("name_regex") else {
-        return None;
-    };
-    match regex::Regex::new(s) {
-        Ok(r) => Some(r),
-        Err(e) => {
-            diags.error_at(
-                AttributePath::new("name_regex"),
-                "Invalid regular expression",
-                e.to_string(),
-            );
-            None
+impl<'a> Lookup<'a> {
+    pub(crate) fn of(id: Option<&'a str>, name: Option<&'a str>) -> Self {
+        match (id, name) {
+            (Some(id), _) => Lookup::Id(id),
+            (None, name) => Lookup::Name(name.unwrap_or_default()),
         }
     }
-}
 
-/// Exactly one of `id` and `name` (unknown values wait for the read).
-pub(crate) fn exactly_one_of_id_or_name(config: &Value, diags: &mut Diagnostics) {
-    let (id, name) = (config.attr("id"), config.attr("name"));
-    if id.is_unknown() || name.is_unknown() {
-        return;
-    }
-    match (id.is_null(), name.is_null()) {
-        (false, false) => diags.error_at(
-            AttributePath::new("name"),
-            "Conflicting attributes",
-            "Set exactly one of id or name, not both.",
-        ),
-        (true, true) => diags.error("Missing attribute", "Set exactly one of id or name."),
-        _ => {
-            for attr in ["id", "name"] {
-                tfplugin::validate::not_empty(config.attr(attr), &AttributePath::new(attr), diags);
-            }
+    /// The attribute looked up by, and the value wanted.
+    pub(crate) fn attr_and_value(self) -> (&'static str, &'a str) {
+        match self {
+            Lookup::Id(id) => ("id", id),
+            Lookup::Name(name) => ("name", name),
         }
     }
-}
 
-/// Collects diagnostics from `f` into `diags`, returning null on error.
-pub(crate) fn finish(result: Result<Value, Diagnostic>, diags: &mut Diagnostics) -> Value {
-    match result {
-        Ok(v) => v,
-        Err(d) => {
-            diags.push(d);
-            Value::Null
+    /// True when `(id, name)` is what is looked for.
+    pub(crate) fn matches(self, id: &str, name: &str) -> bool {
+        match self {
+            Lookup::Id(want) => want == id,
+            Lookup::Name(want) => want == name,
         }
     }
 }

@@ -6,28 +6,31 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use tfplugin::diag::{AttributePath, Diagnostic, Diagnostics};
-use tfplugin::framework::{Context, DataSource};
-use tfplugin::schema::Schema;
-use tfplugin::value::Value;
+use tfplugin::diag::{AttributePath, Diagnostic};
+use tfplugin::framework::Context;
+use tfplugin::typed::TypedDataSource;
 
 use super::{
-    cancellable, exactly_one, exactly_one_of_id_or_name, finish, model_of, schema_of,
-    segment_error, segment_setup, state_of, GroupModel, PermissionModel,
+    cancellable, exactly_one, segment_error, segment_setup, GroupModel, Lookup, PermissionModel,
 };
 use crate::provider::Shared;
-use crate::segment::SegmentError;
+use crate::secret::Secret;
+use crate::segment::{Group, SegmentClient, SegmentError};
 
 /// One user group of the Segment workspace, found by exactly one of `id` or
 /// `name`, with its roles and its members' emails (every page).
-#[derive(Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
 #[schemars(rename = "SegmentGroupDataSource")]
 pub struct SegmentGroupModel {
     /// The group's ID. Set this or `name`.
-    #[schemars(extend("x-tf-computed" = true, "x-tf-optional" = true))]
+    #[schemars(extend(
+        "x-tf-computed" = true,
+        "x-tf-optional" = true,
+        "x-tf-validate" = ["not_empty", {"exactly_one_of": ["name"]}]
+    ))]
     pub id: Option<String>,
     /// The group's exact name. Set this or `id`.
-    #[schemars(extend("x-tf-computed" = true, "x-tf-optional" = true))]
+    #[schemars(extend("x-tf-computed" = true, "x-tf-optional" = true, "x-tf-validate" = ["not_empty"]))]
     pub name: Option<String>,
     /// How many users are in the group.
     #[schemars(extend("x-tf-computed" = true))]
@@ -40,7 +43,7 @@ pub struct SegmentGroupModel {
     pub member_emails: Option<Vec<String>>,
     /// A Segment Public API token to use instead of the provider's
     /// `segment_access_token`.
-    #[schemars(extend("x-tf-sensitive" = true))]
+    #[schemars(extend("x-tf-sensitive" = true, "x-tf-validate" = ["not_empty"]))]
     pub segment_access_token: Option<String>,
 }
 
@@ -52,81 +55,71 @@ impl SegmentGroup {
     pub fn new(shared: Arc<Shared>) -> Self {
         SegmentGroup { shared }
     }
+}
 
-    async fn fetch(&self, ctx: &Context, config: &Value) -> Result<Value, Diagnostic> {
-        let mut diags = Diagnostics::new();
-        exactly_one_of_id_or_name(config, &mut diags);
-        if let Some(d) = diags.into_iter().next() {
-            return Err(d);
-        }
-        let mut model: SegmentGroupModel = model_of(config)?;
-        let (client, token) = segment_setup(&self.shared, config)?;
-        let group = match (&model.id, &model.name) {
-            (Some(id), _) => match cancellable(ctx, client.group(&token, id)).await? {
-                Ok(g) => g,
-                Err(SegmentError::NotFound { .. }) => {
-                    return Err(Diagnostic::error(
-                        "No such Segment group",
-                        format!("No user group in the workspace has id {id:?}."),
-                    )
-                    .at(AttributePath::new("id")))
-                }
-                Err(e) => return Err(segment_error("Cannot read the Segment user group", &e)),
-            },
-            (None, Some(name)) => {
-                let groups = cancellable(ctx, client.groups(&token))
-                    .await?
-                    .map_err(|e| segment_error("Cannot read the Segment user groups", &e))?;
-                let found: Vec<_> = groups.iter().filter(|g| &g.name == name).collect();
-                exactly_one(
-                    found,
-                    |g| g.id.as_str(),
-                    "name",
-                    name,
-                    ("group", "groups"),
-                    "user groups",
-                    || format!("Names match exactly; {} groups read.", groups.len()),
-                )?
-                .clone()
-            }
-            (None, None) => {
-                return Err(Diagnostic::error(
-                    "Missing attribute",
-                    "Set exactly one of id or name.",
-                ))
-            }
+/// The group: read by ID, or found by name among all groups.
+async fn find_group(
+    ctx: &Context,
+    client: &SegmentClient,
+    token: &Secret,
+    lookup: Lookup<'_>,
+) -> Result<Group, Diagnostic> {
+    if let Lookup::Id(id) = lookup {
+        return match cancellable(ctx, client.group(token, id)).await? {
+            Ok(g) => Ok(g),
+            Err(SegmentError::NotFound { .. }) => Err(Diagnostic::error(
+                "No such Segment group",
+                format!("No user group in the workspace has id {id:?}."),
+            )
+            .at(AttributePath::new("id"))),
+            Err(e) => Err(segment_error("Cannot read the Segment user group", &e)),
         };
+    }
+    let groups = cancellable(ctx, client.groups(token))
+        .await?
+        .map_err(|e| segment_error("Cannot read the Segment user groups", &e))?;
+    let found: Vec<_> = groups
+        .iter()
+        .filter(|g| lookup.matches(&g.id, &g.name))
+        .collect();
+    let (attr, want) = lookup.attr_and_value();
+    let hint = || format!("Names match exactly; {} groups read.", groups.len());
+    exactly_one(
+        found,
+        |g| g.id.as_str(),
+        attr,
+        want,
+        ("group", "groups"),
+        "user groups",
+        hint,
+    )
+    .cloned()
+}
+
+#[async_trait]
+impl TypedDataSource for SegmentGroup {
+    type Model = SegmentGroupModel;
+
+    fn type_name(&self) -> &'static str {
+        "conductorone_segment_group"
+    }
+
+    async fn read(&self, ctx: &Context, mut m: Self::Model) -> Result<Self::Model, Diagnostic> {
+        let (client, token) = segment_setup(&self.shared, m.segment_access_token.as_deref())?;
+        let lookup = Lookup::of(m.id.as_deref(), m.name.as_deref());
+        let group = find_group(ctx, &client, &token, lookup).await?;
         let members = cancellable(ctx, client.group_members(&token, &group.id))
             .await?
             .map_err(|e| segment_error("Cannot read the Segment user group's members", &e))?;
         let mut emails: Vec<String> = members.into_iter().filter_map(|m| m.email).collect();
         emails.sort();
         let g = GroupModel::from(&group);
-        model.id = Some(g.id);
-        model.name = Some(g.name);
-        model.member_count = Some(g.member_count);
-        model.permissions = Some(g.permissions);
-        model.member_emails = Some(emails);
-        state_of(&model, &self.schema())
-    }
-}
-
-#[async_trait]
-impl DataSource for SegmentGroup {
-    fn type_name(&self) -> &'static str {
-        "conductorone_segment_group"
-    }
-
-    fn schema(&self) -> Schema {
-        schema_of::<SegmentGroupModel>()
-    }
-
-    async fn validate(&self, _ctx: &Context, config: &Value, diags: &mut Diagnostics) {
-        exactly_one_of_id_or_name(config, diags);
-    }
-
-    async fn read(&self, ctx: &Context, config: Value, diags: &mut Diagnostics) -> Value {
-        finish(self.fetch(ctx, &config).await, diags)
+        m.id = Some(g.id);
+        m.name = Some(g.name);
+        m.member_count = Some(g.member_count);
+        m.permissions = Some(g.permissions);
+        m.member_emails = Some(emails);
+        Ok(m)
     }
 }
 
@@ -136,7 +129,7 @@ mod tests {
 
     #[test]
     fn schema() {
-        let s = SegmentGroup::new(Arc::default()).schema();
+        let s = tfplugin::Schema::derive::<SegmentGroupModel>().unwrap();
         for n in ["id", "name"] {
             let a = s.attribute(n).unwrap();
             assert!(a.optional && a.computed);

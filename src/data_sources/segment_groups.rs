@@ -5,29 +5,26 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use tfplugin::diag::{Diagnostic, Diagnostics};
-use tfplugin::framework::{Context, DataSource};
-use tfplugin::schema::Schema;
-use tfplugin::value::Value;
+use tfplugin::diag::Diagnostic;
+use tfplugin::framework::Context;
+use tfplugin::typed::TypedDataSource;
 
-use super::{
-    cancellable, finish, matching_sorted, model_of, name_regex, schema_of, segment_error,
-    segment_setup, state_of, GroupModel,
-};
+use super::{cancellable, matching_sorted, segment_error, segment_setup, GroupModel};
 use crate::provider::Shared;
 
 /// The user groups of the Segment workspace that the token belongs to, with
 /// their roles. Every page is read; the list is sorted by name, then ID, so
 /// plans stay stable.
-#[derive(Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
 #[schemars(rename = "SegmentGroupsDataSource")]
 pub struct SegmentGroupsModel {
     /// Only groups whose name matches this regular expression (Rust `regex`
     /// syntax, unanchored: use `^...$` for a whole-name match).
+    #[schemars(extend("x-tf-validate" = ["valid_regex"]))]
     pub name_regex: Option<String>,
     /// A Segment Public API token to use instead of the provider's
     /// `segment_access_token`.
-    #[schemars(extend("x-tf-sensitive" = true))]
+    #[schemars(extend("x-tf-sensitive" = true, "x-tf-validate" = ["not_empty"]))]
     pub segment_access_token: Option<String>,
     /// The groups.
     #[schemars(extend("x-tf-computed" = true))]
@@ -42,40 +39,29 @@ impl SegmentGroups {
     pub fn new(shared: Arc<Shared>) -> Self {
         SegmentGroups { shared }
     }
+}
 
-    async fn fetch(&self, ctx: &Context, config: &Value) -> Result<Value, Diagnostic> {
-        let mut model: SegmentGroupsModel = model_of(config)?;
-        let (client, token) = segment_setup(&self.shared, config)?;
+#[async_trait]
+impl TypedDataSource for SegmentGroups {
+    type Model = SegmentGroupsModel;
+
+    fn type_name(&self) -> &'static str {
+        "conductorone_segment_groups"
+    }
+
+    async fn read(&self, ctx: &Context, mut m: Self::Model) -> Result<Self::Model, Diagnostic> {
+        let (client, token) = segment_setup(&self.shared, m.segment_access_token.as_deref())?;
         let groups = cancellable(ctx, client.groups(&token))
             .await?
             .map_err(|e| segment_error("Cannot read the Segment user groups", &e))?;
-        let out = matching_sorted(&groups, config, |g| GroupModel::from(g))?;
+        let out = matching_sorted(&groups, m.name_regex.as_deref(), |g| GroupModel::from(g))?;
         tracing::debug!(
             groups = out.len(),
             read = groups.len(),
             "read Segment user groups"
         );
-        model.groups = Some(out);
-        state_of(&model, &self.schema())
-    }
-}
-
-#[async_trait]
-impl DataSource for SegmentGroups {
-    fn type_name(&self) -> &'static str {
-        "conductorone_segment_groups"
-    }
-
-    fn schema(&self) -> Schema {
-        schema_of::<SegmentGroupsModel>()
-    }
-
-    async fn validate(&self, _ctx: &Context, config: &Value, diags: &mut Diagnostics) {
-        name_regex(config, diags);
-    }
-
-    async fn read(&self, ctx: &Context, config: Value, diags: &mut Diagnostics) -> Value {
-        finish(self.fetch(ctx, &config).await, diags)
+        m.groups = Some(out);
+        Ok(m)
     }
 }
 
@@ -86,7 +72,7 @@ mod tests {
 
     #[test]
     fn schema() {
-        let s = SegmentGroups::new(Arc::default()).schema();
+        let s = tfplugin::Schema::derive::<SegmentGroupsModel>().unwrap();
         let groups = s.attribute("groups").unwrap();
         assert!(groups.computed && !groups.optional);
         let AttributeType::Nested { attributes, .. } = &groups.ty else {

@@ -5,33 +5,33 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use tfplugin::diag::{Diagnostic, Diagnostics};
-use tfplugin::framework::{Context, DataSource};
-use tfplugin::schema::Schema;
-use tfplugin::value::Value;
+use tfplugin::diag::Diagnostic;
+use tfplugin::framework::Context;
+use tfplugin::typed::TypedDataSource;
 
-use super::{
-    cancellable, exactly_one, exactly_one_of_id_or_name, finish, model_of, schema_of,
-    segment_error, segment_setup, state_of,
-};
+use super::{cancellable, exactly_one, segment_error, segment_setup, Lookup};
 use crate::provider::Shared;
 
 /// One role of the Segment workspace, found by exactly one of `id` or `name`.
-#[derive(Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
 #[schemars(rename = "SegmentRoleDataSource")]
 pub struct SegmentRoleModel {
     /// The role's ID. Set this or `name`.
-    #[schemars(extend("x-tf-computed" = true, "x-tf-optional" = true))]
+    #[schemars(extend(
+        "x-tf-computed" = true,
+        "x-tf-optional" = true,
+        "x-tf-validate" = ["not_empty", {"exactly_one_of": ["name"]}]
+    ))]
     pub id: Option<String>,
     /// The role's exact name, such as `Workspace Owner`. Set this or `id`.
-    #[schemars(extend("x-tf-computed" = true, "x-tf-optional" = true))]
+    #[schemars(extend("x-tf-computed" = true, "x-tf-optional" = true, "x-tf-validate" = ["not_empty"]))]
     pub name: Option<String>,
     /// What the role allows.
     #[schemars(extend("x-tf-computed" = true))]
     pub description: Option<String>,
     /// A Segment Public API token to use instead of the provider's
     /// `segment_access_token`.
-    #[schemars(extend("x-tf-sensitive" = true))]
+    #[schemars(extend("x-tf-sensitive" = true, "x-tf-validate" = ["not_empty"]))]
     pub segment_access_token: Option<String>,
 }
 
@@ -43,32 +43,27 @@ impl SegmentRole {
     pub fn new(shared: Arc<Shared>) -> Self {
         SegmentRole { shared }
     }
+}
 
-    async fn fetch(&self, ctx: &Context, config: &Value) -> Result<Value, Diagnostic> {
-        let mut diags = Diagnostics::new();
-        exactly_one_of_id_or_name(config, &mut diags);
-        if let Some(d) = diags.into_iter().next() {
-            return Err(d);
-        }
-        let mut model: SegmentRoleModel = model_of(config)?;
-        let (client, token) = segment_setup(&self.shared, config)?;
+#[async_trait]
+impl TypedDataSource for SegmentRole {
+    type Model = SegmentRoleModel;
+
+    fn type_name(&self) -> &'static str {
+        "conductorone_segment_role"
+    }
+
+    async fn read(&self, ctx: &Context, mut m: Self::Model) -> Result<Self::Model, Diagnostic> {
+        let (client, token) = segment_setup(&self.shared, m.segment_access_token.as_deref())?;
         let roles = cancellable(ctx, client.roles(&token))
             .await?
             .map_err(|e| segment_error("Cannot read the Segment roles", &e))?;
-        let (attr, want, found): (&str, &str, Vec<_>) = match (&model.id, &model.name) {
-            (Some(id), _) => ("id", id, roles.iter().filter(|r| &r.id == id).collect()),
-            (None, Some(name)) => (
-                "name",
-                name,
-                roles.iter().filter(|r| &r.name == name).collect(),
-            ),
-            (None, None) => {
-                return Err(Diagnostic::error(
-                    "Missing attribute",
-                    "Set exactly one of id or name.",
-                ))
-            }
-        };
+        let lookup = Lookup::of(m.id.as_deref(), m.name.as_deref());
+        let found: Vec<_> = roles
+            .iter()
+            .filter(|r| lookup.matches(&r.id, &r.name))
+            .collect();
+        let (attr, want) = lookup.attr_and_value();
         let role = exactly_one(
             found,
             |r| r.id.as_str(),
@@ -82,40 +77,27 @@ impl SegmentRole {
                 format!("The roles are: {}.", names.join(", "))
             },
         )?;
-        model.id = Some(role.id.clone());
-        model.name = Some(role.name.clone());
-        model.description = Some(role.description.clone().unwrap_or_default());
-        state_of(&model, &self.schema())
-    }
-}
-
-#[async_trait]
-impl DataSource for SegmentRole {
-    fn type_name(&self) -> &'static str {
-        "conductorone_segment_role"
-    }
-
-    fn schema(&self) -> Schema {
-        schema_of::<SegmentRoleModel>()
-    }
-
-    async fn validate(&self, _ctx: &Context, config: &Value, diags: &mut Diagnostics) {
-        exactly_one_of_id_or_name(config, diags);
-    }
-
-    async fn read(&self, ctx: &Context, config: Value, diags: &mut Diagnostics) -> Value {
-        finish(self.fetch(ctx, &config).await, diags)
+        m.id = Some(role.id.clone());
+        m.name = Some(role.name.clone());
+        m.description = Some(role.description.clone().unwrap_or_default());
+        Ok(m)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use tfplugin::diag::AttributePath;
+    use tfplugin::diag::{AttributePath, Diagnostics};
+    use tfplugin::value::Value;
+
+    fn exactly_one_of_id_or_name(config: &Value, diags: &mut Diagnostics) {
+        let schema = tfplugin::Schema::derive::<SegmentRoleModel>().unwrap();
+        tfplugin::rules::validate(&schema, config, diags);
+    }
 
     #[test]
     fn schema() {
-        let s = SegmentRole::new(Arc::default()).schema();
+        let s = tfplugin::Schema::derive::<SegmentRoleModel>().unwrap();
         for n in ["id", "name"] {
             let a = s.attribute(n).unwrap();
             assert!(a.optional && a.computed);
@@ -125,7 +107,9 @@ mod tests {
 
     #[test]
     fn exactly_one_of_id_or_name_is_checked() {
-        let ty = SegmentRole::new(Arc::default()).schema().value_type();
+        let ty = tfplugin::Schema::derive::<SegmentRoleModel>()
+            .unwrap()
+            .value_type();
         let mut both = Value::null_object(&ty);
         both.set_attr("id", Value::string("a"));
         both.set_attr("name", Value::string("b"));

@@ -4,35 +4,32 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use schemars::JsonSchema;
-use tfplugin::diag::Diagnostics;
-use tfplugin::framework::{Context, DataSource};
-use tfplugin::schema::Schema;
-use tfplugin::validate;
-use tfplugin::value::Value;
-use tfplugin::AttributePath;
+use serde::{Deserialize, Serialize};
+use tfplugin::diag::Diagnostic;
+use tfplugin::framework::Context;
+use tfplugin::typed::TypedDataSource;
 
-use super::{segment_error, segment_setup};
+use super::{cancellable, segment_error, segment_setup};
 use crate::provider::Shared;
 
 /// The Segment workspace that the Segment access token belongs to (Segment
 /// scopes every token to one workspace).
-#[derive(JsonSchema)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, JsonSchema)]
 #[schemars(rename = "SegmentWorkspaceDataSource")]
-#[allow(dead_code)] // Read through the schema; the fields document it.
 pub struct SegmentWorkspaceModel {
     /// The workspace ID.
     #[schemars(extend("x-tf-computed" = true))]
-    id: Option<String>,
+    pub id: Option<String>,
     /// The workspace's display name.
     #[schemars(extend("x-tf-computed" = true))]
-    name: Option<String>,
+    pub name: Option<String>,
     /// The workspace's URL-friendly slug.
     #[schemars(extend("x-tf-computed" = true))]
-    slug: Option<String>,
+    pub slug: Option<String>,
     /// A Segment Public API token to use instead of the provider's
     /// `segment_access_token`.
-    #[schemars(extend("x-tf-sensitive" = true))]
-    segment_access_token: Option<String>,
+    #[schemars(extend("x-tf-sensitive" = true, "x-tf-validate" = ["not_empty"]))]
+    pub segment_access_token: Option<String>,
 }
 
 pub struct SegmentWorkspace {
@@ -46,52 +43,22 @@ impl SegmentWorkspace {
 }
 
 #[async_trait]
-impl DataSource for SegmentWorkspace {
+impl TypedDataSource for SegmentWorkspace {
+    type Model = SegmentWorkspaceModel;
+
     fn type_name(&self) -> &'static str {
         "conductorone_segment_workspace"
     }
 
-    fn schema(&self) -> Schema {
-        Schema::derive::<SegmentWorkspaceModel>().unwrap_or_else(|e| panic!("{e}"))
-    }
-
-    async fn validate(&self, _ctx: &Context, config: &Value, diags: &mut Diagnostics) {
-        validate::not_empty(
-            config.attr("segment_access_token"),
-            &AttributePath::new("segment_access_token"),
-            diags,
-        );
-    }
-
-    async fn read(&self, ctx: &Context, config: Value, diags: &mut Diagnostics) -> Value {
-        let setup = segment_setup(&self.shared, &config);
-        let (client, token) = match setup {
-            Ok(s) => s,
-            Err(d) => {
-                diags.push(d);
-                return Value::Null;
-            }
-        };
-        let result = tokio::select! {
-            r = client.workspace(&token) => r,
-            () = ctx.cancel.cancelled() => {
-                diags.error("Cancelled", "Terraform asked the provider to stop.");
-                return Value::Null;
-            }
-        };
-        match result {
-            Ok(ws) => {
-                let mut out = config;
-                out.set_attr("id", Value::String(ws.id));
-                out.set_attr("name", Value::String(ws.name));
-                out.set_attr("slug", Value::String(ws.slug));
-                out
-            }
-            Err(e) => {
-                diags.push(segment_error("Cannot read the Segment workspace", &e));
-                Value::Null
-            }
-        }
+    async fn read(&self, ctx: &Context, mut m: Self::Model) -> Result<Self::Model, Diagnostic> {
+        let (client, token) = segment_setup(&self.shared, m.segment_access_token.as_deref())?;
+        let ws = cancellable(ctx, client.workspace(&token))
+            .await?
+            .map_err(|e| segment_error("Cannot read the Segment workspace", &e))?;
+        m.id = Some(ws.id);
+        m.name = Some(ws.name);
+        m.slug = Some(ws.slug);
+        Ok(m)
     }
 }
 
@@ -101,7 +68,7 @@ mod tests {
 
     #[test]
     fn schema() {
-        let s = SegmentWorkspace::new(Arc::default()).schema();
+        let s = tfplugin::Schema::derive::<SegmentWorkspaceModel>().unwrap();
         for n in ["id", "name", "slug"] {
             let a = s.attribute(n).unwrap();
             assert!(a.computed && !a.optional);

@@ -4,10 +4,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::secret::Secret;
-
-/// How long a piece of an error body we are willing to show.
-const MAX_MESSAGE: usize = 300;
+use crate::http::{ApiError, ErrorBody, Failure, Retryable};
 
 const MAKE_A_TOKEN: &str =
     "Create a Public API token with the Workspace Owner access level in Segment \
@@ -58,56 +55,28 @@ struct RequestError {
     kind: Option<String>,
 }
 
-/// Segment's own message from an error body, cut and scrubbed of the token.
-fn body_message(body: &[u8], token: &Secret) -> Option<String> {
-    let env: ErrorEnvelope = serde_json::from_slice(body).ok()?;
+/// Segment's own message from an error body, scrubbed and cut.
+fn body_message(body: &ErrorBody) -> Option<String> {
+    let env: ErrorEnvelope = body.json()?;
     let first = env.errors.into_iter().next()?;
     let text = first.message.or(first.kind)?;
-    Some(scrub(&text, token))
-}
-
-/// Removes the token and control characters and bounds the length.
-pub(crate) fn scrub(text: &str, token: &Secret) -> String {
-    let mut t = text.to_string();
-    if !token.expose().is_empty() {
-        t = t.replace(token.expose(), "REDACTED");
-    }
-    let mut t: String = t.chars().filter(|c| !c.is_control()).collect();
-    if t.chars().count() > MAX_MESSAGE {
-        t = t.chars().take(MAX_MESSAGE).collect::<String>() + "…";
-    }
-    t
+    Some(body.scrub(&text))
 }
 
 impl SegmentError {
-    pub(crate) fn from_response(status: u16, body: &[u8], token: &Secret) -> Self {
-        let message = body_message(body, token);
-        match status {
-            401 | 403 => SegmentError::Unauthorized { status, message },
+    fn from_body(body: &ErrorBody) -> Self {
+        let message = body_message(body);
+        match body.status {
+            401 | 403 => SegmentError::Unauthorized {
+                status: body.status,
+                message,
+            },
             404 => SegmentError::NotFound { message },
             429 => SegmentError::RateLimited {
                 message,
-                retry_after: None,
+                retry_after: body.retry_after,
             },
-            _ => SegmentError::Api { status, message },
-        }
-    }
-
-    #[must_use]
-    pub(crate) fn with_retry_after(self, wait: Option<Duration>) -> Self {
-        match self {
-            SegmentError::RateLimited { message, .. } => SegmentError::RateLimited {
-                message,
-                retry_after: wait,
-            },
-            other => other,
-        }
-    }
-
-    fn retry_after_wait(&self) -> Option<Duration> {
-        match self {
-            SegmentError::RateLimited { retry_after, .. } => *retry_after,
-            _ => None,
+            status => SegmentError::Api { status, message },
         }
     }
 
@@ -127,32 +96,44 @@ impl SegmentError {
             SegmentError::Unauthorized { .. } | SegmentError::InsufficientAccess { .. }
         )
     }
+}
 
-    pub(crate) fn transport(e: reqwest::Error) -> Self {
-        // reqwest's messages carry the URL, never headers: no token in them.
-        let mut msg = e.to_string();
-        let mut src = std::error::Error::source(&e);
-        while let Some(s) = src {
-            msg.push_str(": ");
-            msg.push_str(&s.to_string());
-            src = s.source();
+impl ApiError for SegmentError {
+    fn from_failure(f: Failure) -> Self {
+        match f {
+            Failure::Status(body) => SegmentError::from_body(&body),
+            Failure::Transport { message, .. } => SegmentError::Transport(message),
         }
-        SegmentError::Transport(msg)
+    }
+    /// Every Segment call we make is a read.
+    fn not_acted_on(&self) -> bool {
+        true
     }
 }
 
-impl crate::retry::Retryable for SegmentError {
+impl Retryable for SegmentError {
     fn is_retryable(&self) -> bool {
         self.retryable()
     }
     fn retry_after(&self) -> Option<Duration> {
-        self.retry_after_wait()
+        match self {
+            SegmentError::RateLimited { retry_after, .. } => *retry_after,
+            _ => None,
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::secret::Secret;
+
+    impl SegmentError {
+        fn from_response(status: u16, body: &[u8], token: &Secret) -> Self {
+            let secrets = vec![token.expose().to_string()];
+            SegmentError::from_body(&ErrorBody::new(status, None, body, secrets))
+        }
+    }
 
     #[test]
     fn refused_tokens_say_how_to_make_one_and_never_echo_it() {

@@ -5,8 +5,8 @@
 //! provider's. Lists are read page by page (`pagination[count]=200`, then the
 //! cursor) until `next` is absent, null or empty; a cursor seen twice is an
 //! error, not a loop. Rate limits (429) and server or connection failures are
-//! retried (`retry.rs`). Error bodies are never echoed whole: we show
-//! Segment's own message, cut short, and never the token.
+//! retried by the shared transport (`crate::http`). Error bodies are never
+//! echoed whole: we show Segment's own message, scrubbed, cut short.
 
 mod error;
 
@@ -16,8 +16,7 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::Value;
 
-pub use crate::retry::RetryPolicy;
-use crate::retry::{self, encode_segment, join_url};
+use crate::http::{encode_segment, join_url, Idempotent, Prepared, Transport};
 pub use error::SegmentError;
 
 use crate::secret::Secret;
@@ -119,27 +118,16 @@ struct GroupData {
     user_group: Group,
 }
 
-/// A client for one Segment API base URL, sharing the process's HTTP client.
+/// A client for one Segment API base URL, sharing the process's transport.
 #[derive(Clone, Debug)]
 pub struct SegmentClient {
-    http: reqwest::Client,
+    transport: Transport,
     base: url::Url,
-    retry: RetryPolicy,
 }
 
 impl SegmentClient {
-    pub fn new(http: reqwest::Client, base: url::Url) -> Self {
-        SegmentClient {
-            http,
-            base,
-            retry: RetryPolicy::default(),
-        }
-    }
-
-    #[must_use]
-    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
-        self.retry = retry;
-        self
+    pub fn new(transport: Transport, base: url::Url) -> Self {
+        SegmentClient { transport, base }
     }
 
     /// `GET /`: the workspace the token belongs to.
@@ -254,31 +242,25 @@ impl SegmentClient {
         token: &Secret,
     ) -> Result<T, SegmentError> {
         let url = self.url(path);
-        let body = retry::run(&self.retry, || async {
-            let resp = self
-                .http
-                .get(url.clone())
-                .query(query)
-                .bearer_auth(token.expose())
-                .header(
-                    reqwest::header::ACCEPT,
-                    "application/vnd.segment.v1+json, application/json",
-                )
-                .timeout(self.retry.request_timeout)
-                .send()
-                .await
-                .map_err(SegmentError::transport)?;
-            let status = resp.status();
-            let retry_after = retry::retry_after(resp.headers());
-            let bytes = resp.bytes().await.map_err(SegmentError::transport)?;
-            if status.is_success() {
-                Ok(bytes)
-            } else {
-                Err(SegmentError::from_response(status.as_u16(), &bytes, token)
-                    .with_retry_after(retry_after))
-            }
-        })
-        .await?;
+        let body = self
+            .transport
+            .send(Idempotent::Yes, || async {
+                let request = self
+                    .transport
+                    .client()
+                    .get(url.clone())
+                    .query(query)
+                    .bearer_auth(token.expose())
+                    .header(
+                        reqwest::header::ACCEPT,
+                        "application/vnd.segment.v1+json, application/json",
+                    );
+                Ok(Prepared {
+                    request,
+                    secrets: vec![token.expose().to_string()],
+                })
+            })
+            .await?;
         let env: Envelope<T> =
             serde_json::from_slice(&body).map_err(|e| SegmentError::Decode(e.to_string()))?;
         Ok(env.data)
@@ -291,7 +273,7 @@ mod tests {
 
     #[test]
     fn urls_keep_the_base_path() {
-        let http = reqwest::Client::new();
+        let http = Transport::new(reqwest::Client::new());
         let c = SegmentClient::new(
             http.clone(),
             url::Url::parse("http://127.0.0.1:9/segment").unwrap(),

@@ -180,3 +180,24 @@ fn a_missing_token_names_the_attribute_and_env_var() {
             .contains("SEGMENT_ACCESS_TOKEN");
     });
 }
+
+/// Regression: validation and configuration agree on where the server comes
+/// from. A client ID without a tenant host is fine when
+/// `CONDUCTORONE_SERVER_URL` names the server, and refused when nothing does.
+#[test]
+fn validate_honours_the_server_url_from_the_environment() {
+    each_terraform(|tf| {
+        let mut wd = WorkDir::new(tf);
+        let config = "provider \"conductorone\" {\n  client_id = \"fox-1\"\n}\n\n\
+                      data \"conductorone_segment_workspace\" \"this\" {}\n";
+        wd.config(config);
+        wd.run(&["validate", "-no-color"])
+            .failure()
+            .contains("Invalid client ID")
+            .contains("client_id = \"fox-1\"");
+        wd.setenv("CONDUCTORONE_SERVER_URL", "https://acme.conductor.one");
+        wd.run(&["validate", "-no-color"])
+            .success()
+            .contains("The configuration is valid");
+    });
+}

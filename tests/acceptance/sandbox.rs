@@ -141,18 +141,35 @@ impl Sandbox {
 }
 
 impl Sandbox {
+    /// Drops every fault not yet used up.
+    pub fn clear_faults(&self) {
+        let url = format!("{}/__sandbox/faults", self.url());
+        block_on(async move {
+            let r = reqwest::Client::new()
+                .delete(&url)
+                .send()
+                .await
+                .expect("DELETE");
+            assert!(r.status().is_success(), "faults not cleared");
+        });
+    }
+
     /// A ConductorOne client with the sandbox's credentials, for doing by
     /// hand what users do outside Terraform.
     pub fn c1(&self) -> terraform_provider_conductorone::conductorone::C1Client {
-        use terraform_provider_conductorone::provider::ConductorOneAuth;
+        use terraform_provider_conductorone::conductorone::Credentials;
+        use terraform_provider_conductorone::http::Transport;
         use terraform_provider_conductorone::secret::Secret;
-        let auth = ConductorOneAuth::ClientCredentials {
+        let auth = Credentials::ClientCredentials {
             server_url: url::Url::parse(self.url()).expect("sandbox URL"),
             client_id: self.var("CONDUCTORONE_CLIENT_ID").to_string(),
             client_secret: Secret::new(self.var("CONDUCTORONE_CLIENT_SECRET").to_string()),
         };
-        terraform_provider_conductorone::conductorone::C1Client::new(reqwest::Client::new(), &auth)
-            .expect("client")
+        terraform_provider_conductorone::conductorone::C1Client::new(
+            Transport::new(reqwest::Client::new()),
+            &auth,
+        )
+        .expect("client")
     }
 
     /// The sandbox's connectors.

@@ -166,7 +166,8 @@ fn create_update_destroy_with_and_without_app_id() {
 
 #[test]
 fn import_by_id_and_by_block_matches_what_was_created() {
-    let sb = Sandbox::start(&[]);
+    // Syncs that outlast the test, so that states taken at different times compare.
+    let sb = Sandbox::start(&["--sync-delay", "600000"]);
     let admin = sb.var("CONDUCTORONE_SANDBOX_ADMIN_USER_ID").to_string();
     each_terraform(|tf| {
         let app = new_app(&sb, "Segment (import)");
@@ -291,6 +292,14 @@ fn delete_connector(sb: &Sandbox, wd: &WorkDir) {
     block_on(async move { c1.delete_connector(&app, &id).await.unwrap() });
 }
 
+/// Destroys, and checks that no connector is left and that the resource's
+/// own app (one of `apps` before) is gone.
+fn destroy_drops_the_connector_and_own_app(sb: &Sandbox, wd: &WorkDir, apps: usize) {
+    wd.run(&["destroy", "-auto-approve"]).success();
+    assert!(sb.connectors().is_empty(), "connectors left");
+    assert_eq!(sb.apps().len(), apps - 1, "the managed app is left");
+}
+
 fn plan_shows(wd: &WorkDir, what: &str) {
     let out = wd.run(&["plan", "-detailed-exitcode", "-no-color"]);
     assert_eq!(out.code, 2, "{}", out.all());
@@ -346,9 +355,7 @@ fn out_of_band_deletion_plans_a_new_connector() {
         assert_eq!(sb.connectors().len(), 1);
         assert_eq!(sb.apps().len(), apps);
         plan_is_empty(&wd);
-        wd.run(&["destroy", "-auto-approve"]).success();
-        assert!(sb.connectors().is_empty(), "connectors left");
-        assert_eq!(sb.apps().len(), apps - 1, "the managed app is left");
+        destroy_drops_the_connector_and_own_app(&sb, &wd, apps);
     });
 }
 
@@ -563,4 +570,109 @@ fn resource_count(n: usize, token: &str) -> String {
     format!(
         "provider \"conductorone\" {{}}\n\nresource \"conductorone_segment_integration\" \"seg\" {{\n  count = {n}\n  display_name = \"Segment ${{count.index}}\"\n  segment_access_token = \"{token}\"\n}}\n"
     )
+}
+
+fn app_named(sb: &Sandbox, id: &Value) -> Value {
+    sb.apps()
+        .into_iter()
+        .find(|a| &a["id"] == id)
+        .map_or(Value::Null, |a| a["displayName"].clone())
+}
+
+/// Regression: the connector deleted out of band while `app_display_name`
+/// changes in the same apply. The connector is made again in the resource's
+/// own app, the app is renamed, and the next plan is empty.
+#[test]
+fn connector_gone_while_its_app_is_renamed() {
+    let sb = Sandbox::start(&[]);
+    each_terraform(|tf| {
+        let token = sb.var("SEGMENT_ACCESS_TOKEN");
+        let mut wd = WorkDir::new(tf);
+        sb.configure(&mut wd);
+        wd.config(&resource(&format!("  segment_access_token = \"{token}\"")));
+        apply(&wd);
+        let app = state_values(&wd)["app_id"].clone();
+        let apps = sb.apps().len();
+        delete_connector(&sb, &wd);
+        wd.config(&resource(&format!(
+            "  app_display_name = \"Segment renamed\"\n  segment_access_token = \"{token}\""
+        )));
+        apply(&wd);
+        let st = state_values(&wd);
+        assert_eq!(
+            st["app_id"], app,
+            "the connector was not made in its own app"
+        );
+        assert_eq!(st["app_display_name"], "Segment renamed");
+        assert_eq!(app_named(&sb, &app), "Segment renamed");
+        assert_eq!(sb.connectors().len(), 1);
+        assert_eq!(sb.apps().len(), apps, "a second app was made");
+        plan_is_empty(&wd);
+        destroy_drops_the_connector_and_own_app(&sb, &wd, apps);
+    });
+}
+
+/// Regression: after a failed update the state holds exactly what took
+/// effect, so the next plan shows again what did not.
+#[test]
+fn a_failed_update_keeps_only_what_took_effect() {
+    let sb = Sandbox::start(&[]);
+    each_terraform(|tf| {
+        let mut wd = WorkDir::new(tf);
+        sb.configure(&mut wd);
+        wd.setenv("TF_VAR_token", sb.var("SEGMENT_ACCESS_TOKEN"));
+        let config = |app_name: &str, name: &str, version: u32| {
+            format!(
+                "variable \"token\" {{\n  type      = string\n  sensitive = true\n  ephemeral = true\n}}\n\n{}",
+                resource(&format!(
+                    "  app_display_name = \"{app_name}\"\n  display_name = \"{name}\"\n  segment_access_token_wo = var.token\n  segment_access_token_wo_version = {version}"
+                ))
+            )
+        };
+        wd.config(&config("Segment", "Segment", 1));
+        apply(&wd);
+        let app = state_values(&wd)["app_id"].clone();
+
+        // 1. The token is refused at apply (it passed at plan): nothing is
+        //    sent, so the version and the name are still to be applied.
+        wd.config(&config("Segment", "Segment two", 2));
+        sb.fault(&json!({"method": "GET", "path": "/segment/roles", "status": 401, "skip": 1}));
+        wd.run(&["apply", "-auto-approve", "-no-color"])
+            .failure()
+            .contains("segment_access_token_wo");
+        let st = state_values(&wd);
+        assert_eq!(st["segment_access_token_wo_version"], 1, "{st}");
+        assert_eq!(st["display_name"], "Segment", "{st}");
+        let out = wd.run(&["plan", "-detailed-exitcode", "-no-color"]);
+        assert_eq!(out.code, 2, "{}", out.all());
+        out.contains("segment_access_token_wo_version = 1 -> 2")
+            .contains("\"Segment\" -> \"Segment two\"");
+        apply(&wd);
+        plan_is_empty(&wd);
+
+        // 2. The app is renamed, then ConductorOne fails the connector
+        //    update (every retry): the rename took effect, the name did not.
+        wd.config(&config("Segment app", "Segment three", 2));
+        sb.fault(&json!({"method": "POST", "path": "/api/v1/apps/*/connectors/*", "status": 503, "retry_after": 0, "count": 20}));
+        wd.run(&["apply", "-auto-approve", "-no-color"])
+            .failure()
+            .contains("Cannot update the ConductorOne connector");
+        sb.clear_faults();
+        let st = state_values(&wd);
+        assert_eq!(app_named(&sb, &app), "Segment app");
+        assert_eq!(st["app_display_name"], "Segment app", "{st}");
+        assert_eq!(st["display_name"], "Segment two", "{st}");
+        let out = wd.run(&["plan", "-detailed-exitcode", "-no-color"]);
+        assert_eq!(out.code, 2, "{}", out.all());
+        out.contains("\"Segment two\" -> \"Segment three\"");
+        assert!(
+            !out.all().contains("\"Segment\" -> \"Segment app\""),
+            "{}",
+            out.all()
+        );
+        apply(&wd);
+        plan_is_empty(&wd);
+        wd.run(&["destroy", "-auto-approve"]).success();
+        assert!(sb.connectors().is_empty() && sb.apps().is_empty());
+    });
 }

@@ -6,7 +6,7 @@
 pub mod diag;
 pub mod framework;
 pub mod logging;
-pub mod plan;
+pub mod rules;
 pub mod schema;
 pub mod server;
 pub mod validate;
@@ -14,6 +14,7 @@ pub mod value;
 
 mod grpc;
 pub mod tls;
+pub mod typed;
 
 /// Generated protocol types.
 pub mod proto {

@@ -20,6 +20,7 @@ use schemars::JsonSchema;
 use serde_json::{Map, Value as J};
 
 use crate::proto::tfplugin6 as pb;
+use crate::rules::{self, Behaviour};
 use crate::value::Type;
 
 /// How a description is formatted.
@@ -62,6 +63,8 @@ pub struct Attribute {
     pub write_only: bool,
     /// `Some(message)` when deprecated (the message may be empty).
     pub deprecated: Option<String>,
+    /// Default, plan modifiers and validators (see [`crate::rules`]).
+    pub behaviour: Behaviour,
 }
 
 impl Attribute {
@@ -182,6 +185,7 @@ impl Schema {
             attributes,
         };
         schema.validate().map_err(|m| err(&model, "", &m))?;
+        rules::check(&schema).map_err(|m| err(&model, "", &m))?;
         Ok(schema)
     }
 
@@ -411,6 +415,7 @@ fn attributes_of(
             sensitive: flag(&sub, "x-tf-sensitive"),
             write_only: flag(&sub, "x-tf-write-only"),
             deprecated: deprecation_of(&sub),
+            behaviour: rules::parse(&sub).map_err(|m| err(model, &at, &m))?,
         });
     }
     Ok(out)

@@ -1,4 +1,4 @@
-//! Attribute validators, kept apart from schemas and plan logic. Each checks
+//! Value validators that the declared ones (`rules`) and provider code use. Each checks
 //! a known value (null and unknown values pass: required-ness is Terraform's
 //! job, and unknowns are checked once known) and reports on its path.
 
@@ -69,28 +69,6 @@ pub fn is_loopback(u: &url::Url) -> bool {
     }
 }
 
-/// At most one of the named attributes of an object may be set.
-pub fn conflicting(obj: &Value, names: &[&str], diags: &mut Diagnostics) {
-    let set: Vec<&str> = names
-        .iter()
-        .copied()
-        .filter(|n| !obj.attr(n).is_null())
-        .collect();
-    if set.len() > 1 {
-        for n in &set[1..] {
-            diags.error_at(
-                AttributePath::new(n),
-                "Conflicting attributes",
-                format!(
-                    "Only one of {} may be set; found {}.",
-                    names.join(", "),
-                    set.join(" and ")
-                ),
-            );
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,21 +103,6 @@ mod tests {
         let mut d = Diagnostics::new();
         service_url(&Value::Unknown, &AttributePath::new("x"), &mut d);
         service_url(&Value::Null, &AttributePath::new("x"), &mut d);
-        assert!(d.is_empty());
-    }
-
-    #[test]
-    fn conflicts() {
-        let obj = Value::object([
-            ("a", Value::string("1")),
-            ("b", Value::string("2")),
-            ("c", Value::Null),
-        ]);
-        let mut d = Diagnostics::new();
-        conflicting(&obj, &["a", "b", "c"], &mut d);
-        assert_eq!(d.iter().count(), 1);
-        let mut d = Diagnostics::new();
-        conflicting(&obj, &["a", "c"], &mut d);
         assert!(d.is_empty());
     }
 }

@@ -1,4 +1,4 @@
-//! Retries for API calls (Segment and ConductorOne alike): 429 waits as the
+//! Retries for the transport (Segment and ConductorOne alike): 429 waits as the
 //! server says (`Retry-After`, else `X-RateLimit-Reset`); 5xx and connection
 //! failures back off exponentially with jitter. Both are bounded in attempts
 //! and in total time. Also the URL helpers both clients share.
@@ -93,18 +93,9 @@ pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     )
 }
 
-/// Runs `attempt` until it succeeds, fails for good, or the policy runs out.
-pub async fn run<T, E, F, Fut>(policy: &RetryPolicy, attempt: F) -> Result<T, E>
-where
-    E: Retryable,
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Result<T, E>>,
-{
-    run_if(policy, E::is_retryable, attempt).await
-}
-
-/// Like [`run`], retrying only the errors `retry_if` allows (calls that are
-/// not idempotent retry only what the server cannot have acted on).
+/// Runs `attempt` until it succeeds, fails for good, or the policy runs out,
+/// retrying only the errors `retry_if` allows (calls that are not idempotent
+/// retry only what the server cannot have acted on).
 pub async fn run_if<T, E, F, Fut>(
     policy: &RetryPolicy,
     retry_if: impl Fn(&E) -> bool,
@@ -201,7 +192,7 @@ mod tests {
             ..Default::default()
         };
         let mut calls = 0;
-        let r: Result<(), _> = run(&p, || {
+        let r: Result<(), _> = run_if(&p, Retryable::is_retryable, || {
             calls += 1;
             async {
                 Err(SegmentError::Api {
@@ -214,7 +205,7 @@ mod tests {
         assert!(r.is_err());
         assert_eq!(calls, 3);
         let mut calls = 0;
-        let r: Result<(), _> = run(&p, || {
+        let r: Result<(), _> = run_if(&p, Retryable::is_retryable, || {
             calls += 1;
             async { Err(SegmentError::NotFound { message: None }) }
         })

@@ -1,0 +1,117 @@
+//! ConductorOne API errors: typed from `google.rpc.Status` bodies, scrubbed
+//! by the transport of every secret of the request.
+
+use std::time::Duration;
+
+use serde::Deserialize;
+
+use crate::http::{ApiError, ErrorBody, Failure, Retryable};
+
+#[derive(Debug, thiserror::Error)]
+pub enum C1Error {
+    #[error("invalid ConductorOne client secret: {0}")]
+    InvalidSecret(String),
+    #[error("ConductorOne refused the credentials (HTTP {status}): {message}")]
+    Unauthenticated { status: u16, message: String },
+    #[error("ConductorOne answered HTTP {status} (code {code}): {message}")]
+    Status {
+        status: u16,
+        code: i64,
+        message: String,
+        retry_after: Option<Duration>,
+    },
+    #[error("could not reach ConductorOne: {message}")]
+    Transport { message: String, connect: bool },
+    #[error("ConductorOne's answer could not be read: {0}")]
+    Decode(String),
+}
+
+impl C1Error {
+    pub fn is_not_found(&self) -> bool {
+        matches!(
+            self,
+            C1Error::Status { status: 404, .. } | C1Error::Status { code: 5, .. }
+        )
+    }
+
+    /// From a non-2xx answer: `google.rpc.Status` when the body is one.
+    fn from_body(body: &ErrorBody) -> C1Error {
+        #[derive(Deserialize)]
+        struct RpcStatus {
+            code: Option<i64>,
+            message: Option<String>,
+        }
+        let parsed: Option<RpcStatus> = body.json();
+        let message = match parsed.as_ref().and_then(|s| s.message.as_deref()) {
+            Some(m) => body.scrub(m),
+            None => body.text(),
+        };
+        match body.status {
+            401 => C1Error::Unauthenticated {
+                status: 401,
+                message,
+            },
+            status => C1Error::Status {
+                status,
+                code: parsed.and_then(|s| s.code).unwrap_or(0),
+                message,
+                retry_after: body.retry_after,
+            },
+        }
+    }
+}
+
+impl ApiError for C1Error {
+    fn from_failure(f: Failure) -> Self {
+        match f {
+            Failure::Status(body) => C1Error::from_body(&body),
+            Failure::Transport { message, connect } => C1Error::Transport { message, connect },
+        }
+    }
+
+    fn not_acted_on(&self) -> bool {
+        matches!(
+            self,
+            C1Error::Status { status: 429, .. } | C1Error::Transport { connect: true, .. }
+        )
+    }
+}
+
+impl Retryable for C1Error {
+    fn is_retryable(&self) -> bool {
+        match self {
+            C1Error::Status { status, .. } => *status == 429 || *status >= 500,
+            C1Error::Transport { .. } => true,
+            _ => false,
+        }
+    }
+    fn retry_after(&self) -> Option<Duration> {
+        match self {
+            C1Error::Status { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_token_across_the_cut_of_a_plain_body_never_shows() {
+        let token = format!("tok_{}", "s".repeat(60));
+        let body = format!("{}{token}", "<".repeat(280));
+        let e = C1Error::from_body(&ErrorBody::new(
+            502,
+            None,
+            body.as_bytes(),
+            vec![token.clone()],
+        ));
+        let text = e.to_string();
+        assert!(!text.contains("tok_") && !text.contains("sssss"), "{text}");
+        let rpc = format!(r#"{{"code":5,"message":"no {token}"}}"#);
+        let e = C1Error::from_body(&ErrorBody::new(404, None, rpc.as_bytes(), vec![token]));
+        assert!(e.is_not_found());
+        assert!(e.to_string().contains("no REDACTED"), "{e}");
+    }
+}

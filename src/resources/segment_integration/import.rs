@@ -1,0 +1,77 @@
+//! Import by `APP_ID/CONNECTOR_ID`: only a Segment connector is adopted, and
+//! its app is never the resource's own (destroy leaves it).
+
+use tfplugin::diag::{Diagnostic, Diagnostics};
+use tfplugin::framework::Context;
+
+use super::{c1_call, Model, SegmentIntegration, SEGMENT_CATALOG_ID};
+
+/// The app and connector IDs of an import ID.
+fn parse_id(id: &str) -> Result<(&str, &str), Diagnostic> {
+    id.split_once('/')
+        .filter(|(a, c)| !a.is_empty() && !c.is_empty() && !c.contains('/'))
+        .ok_or_else(|| {
+            Diagnostic::error(
+                "Invalid import ID",
+                format!("Expected APP_ID/CONNECTOR_ID (the ConductorOne app and connector IDs), got {id:?}."),
+            )
+        })
+}
+
+impl SegmentIntegration {
+    pub(super) async fn adopt(
+        &self,
+        ctx: &Context,
+        id: &str,
+        diags: &mut Diagnostics,
+    ) -> Option<Model> {
+        match self.adopt_connector(ctx, id).await {
+            Ok(m) => Some(m),
+            Err(d) => {
+                diags.push(d);
+                None
+            }
+        }
+    }
+
+    async fn adopt_connector(&self, ctx: &Context, id: &str) -> Result<Model, Diagnostic> {
+        let (app_id, connector_id) = parse_id(id)?;
+        let c1 = self.c1()?;
+        let read = c1.connector(app_id, connector_id);
+        let c = c1_call(ctx, "Cannot read the ConductorOne connector", None, read)
+            .await?
+            .ok_or_else(|| {
+                Diagnostic::error(
+                    "Cannot import: no such connector",
+                    format!("ConductorOne has no connector {connector_id} in app {app_id}."),
+                )
+            })?;
+        if c.catalog_id != SEGMENT_CATALOG_ID {
+            return Err(Diagnostic::error(
+                "Cannot import: not a Segment connector",
+                format!(
+                    "Connector {connector_id} ({:?}) is of connector catalog {}, not Segment ({SEGMENT_CATALOG_ID}). Import it with the resource for its own type.",
+                    c.display_name, c.catalog_id
+                ),
+            ));
+        }
+        let base = Model {
+            managed_app: Some(false),
+            ..Default::default()
+        };
+        Ok(base.refreshed(&c))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_id;
+
+    #[test]
+    fn import_ids() {
+        assert_eq!(parse_id("a/c").unwrap(), ("a", "c"));
+        for bad in ["", "a", "a/", "/c", "a/c/d"] {
+            assert!(parse_id(bad).is_err(), "{bad}");
+        }
+    }
+}

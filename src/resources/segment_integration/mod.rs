@@ -1,0 +1,115 @@
+//! `conductorone_segment_integration`: the Segment connector in ConductorOne,
+//! its owners and its Segment token, checked against Segment before anything
+//! is created.
+//!
+//! `model` declares the attributes and their behaviour; `plan` holds the
+//! plan-time checks; `create`, `read`, `update`, `delete` and `import` are
+//! the operations; `token` is the Segment check they share.
+
+mod create;
+mod delete;
+mod import;
+mod model;
+mod plan;
+mod read;
+mod token;
+mod update;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use tfplugin::diag::{Diagnostic, Diagnostics};
+use tfplugin::framework::Context;
+use tfplugin::typed::{path_of, Change, Plan, TypedResource};
+
+pub use model::SegmentIntegrationModel;
+
+use crate::conductorone::{C1Client, C1Error};
+use crate::glue::{cancellable, Shared};
+
+/// Segment's id in ConductorOne's connector catalog.
+pub const SEGMENT_CATALOG_ID: &str = "2YuQMfugzij8vRI4FGkYNcMxgOe";
+/// The connector config key that holds the Segment token.
+pub const TOKEN_CONFIG_KEY: &str = "segment_access_token";
+/// The name of the connector, and of the app the resource makes, by default.
+const DEFAULT_NAME: &str = "Segment";
+
+type Model = SegmentIntegrationModel;
+
+pub struct SegmentIntegration {
+    shared: Arc<Shared>,
+}
+
+impl SegmentIntegration {
+    pub fn new(shared: Arc<Shared>) -> Self {
+        SegmentIntegration { shared }
+    }
+
+    fn c1(&self) -> Result<C1Client, Diagnostic> {
+        self.shared.conductorone()
+    }
+}
+
+/// The attribute path of a field of the model.
+fn path<T: Default>(field: impl Fn(&mut Model) -> &mut Option<T>) -> tfplugin::AttributePath {
+    path_of(field)
+}
+
+/// Runs a ConductorOne call unless Terraform asks the provider to stop; a
+/// failure becomes a diagnostic with `summary`, on `at` when given.
+async fn c1_call<T>(
+    ctx: &Context,
+    summary: &str,
+    at: Option<tfplugin::AttributePath>,
+    fut: impl std::future::Future<Output = Result<T, C1Error>>,
+) -> Result<T, Diagnostic> {
+    cancellable(ctx, fut)
+        .await?
+        .map_err(|e| c1_error(summary, &e, at))
+}
+
+fn c1_error(summary: &str, e: &C1Error, at: Option<tfplugin::AttributePath>) -> Diagnostic {
+    let d = Diagnostic::error(summary, e.to_string());
+    match at {
+        Some(p) => d.at(p),
+        None => d,
+    }
+}
+
+#[async_trait]
+impl TypedResource for SegmentIntegration {
+    type Model = Model;
+
+    fn type_name(&self) -> &'static str {
+        "conductorone_segment_integration"
+    }
+
+    async fn modify_plan(&self, ctx: &Context, plan: &mut Plan<Model>, diags: &mut Diagnostics) {
+        self.finish_plan(ctx, plan, diags).await;
+    }
+
+    async fn create(
+        &self,
+        ctx: &Context,
+        change: Change<Model>,
+        diags: &mut Diagnostics,
+    ) -> Option<Model> {
+        self.create_steps(ctx, &change, None, diags).await
+    }
+
+    async fn read(&self, ctx: &Context, state: Model, diags: &mut Diagnostics) -> Option<Model> {
+        self.refresh(ctx, state, diags).await
+    }
+
+    async fn update(&self, ctx: &Context, change: Change<Model>, diags: &mut Diagnostics) -> Model {
+        self.update_steps(ctx, change, diags).await
+    }
+
+    async fn delete(&self, ctx: &Context, state: Model, diags: &mut Diagnostics) {
+        self.remove(ctx, &state, diags).await;
+    }
+
+    async fn import(&self, ctx: &Context, id: &str, diags: &mut Diagnostics) -> Option<Model> {
+        self.adopt(ctx, id, diags).await
+    }
+}

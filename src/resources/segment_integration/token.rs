@@ -1,0 +1,60 @@
+//! The Segment token check that plan, create and update share: `GET /` and a
+//! one-item `GET /roles` prove that the token works and may read access
+//! management.
+
+use tfplugin::diag::Diagnostic;
+use tfplugin::framework::Context;
+use tfplugin::AttributePath;
+
+use super::{path, Model, SegmentIntegration};
+use crate::glue::{cancellable, segment_client};
+use crate::secret::Secret;
+use crate::segment::{SegmentError, Workspace};
+
+/// The configured token, checked, with its workspace.
+pub struct Checked {
+    pub token: Secret,
+    pub workspace: Workspace,
+}
+
+/// The attribute that holds the configuration's token.
+fn token_path(config: &Model) -> AttributePath {
+    if config.segment_access_token_wo.is_some() {
+        path(|m| &mut m.segment_access_token_wo)
+    } else {
+        path(|m| &mut m.segment_access_token)
+    }
+}
+
+fn segment_error(at: &AttributePath, e: &SegmentError) -> Diagnostic {
+    let summary = if e.is_refused_token() {
+        "Segment refused the token"
+    } else {
+        "Cannot check the token against Segment"
+    };
+    Diagnostic::error(summary, format!("{at}: {e}")).at(at.clone())
+}
+
+impl SegmentIntegration {
+    /// The token `config` sets, checked against Segment; `None` when it
+    /// sets none.
+    pub(super) async fn checked_token(
+        &self,
+        ctx: &Context,
+        config: &Model,
+    ) -> Result<Option<Checked>, Diagnostic> {
+        let Some(t) = config.token() else {
+            return Ok(None);
+        };
+        let at = token_path(config);
+        let token = Secret::new(t);
+        let segment = segment_client(&self.shared, &*self.shared.configured()?)?;
+        let workspace = cancellable(ctx, segment.workspace(&token))
+            .await?
+            .map_err(|e| segment_error(&at, &e))?;
+        cancellable(ctx, segment.check_iam_access(&token))
+            .await?
+            .map_err(|e| segment_error(&at, &e))?;
+        Ok(Some(Checked { token, workspace }))
+    }
+}
