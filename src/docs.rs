@@ -62,8 +62,46 @@ pub fn generate(root: &Path) -> Result<Vec<Page>, String> {
     Ok(pages)
 }
 
-/// Writes every page under `docs_dir`, removing pages no schema has any more.
+/// Where the README's table of provider attributes starts and ends.
+const TABLE_START: &str =
+    "<!-- provider attributes: written by `make docs` from the provider schema -->";
+const TABLE_END: &str = "<!-- end of provider attributes -->";
+
+/// The README with its table of provider attributes generated from the
+/// provider schema (between the two markers).
+pub fn readme(root: &Path) -> Result<String, String> {
+    let text = read(&root.join("README.md"))?;
+    let start = text
+        .find(TABLE_START)
+        .ok_or("README.md has no attribute table start marker")?;
+    let end = text
+        .find(TABLE_END)
+        .ok_or("README.md has no attribute table end marker")?;
+    let table = readme_table(&ConductorOneProvider::new().schema());
+    Ok(format!(
+        "{}{TABLE_START}\n{table}{}",
+        &text[..start],
+        &text[end..]
+    ))
+}
+
+fn readme_table(schema: &Schema) -> String {
+    let mut out = String::from("| attribute | what it is |\n|---|---|\n");
+    let mut attrs: Vec<&Attribute> = schema.attributes.iter().collect();
+    attrs.sort_by_key(|a| a.name.as_str());
+    for a in attrs {
+        let sensitive = if a.sensitive { " (sensitive)" } else { "" };
+        let desc = one_line(&a.description).replace('|', "\\|");
+        let _ = writeln!(out, "| `{}`{sensitive} | {desc} |", a.name);
+    }
+    out
+}
+
+/// Writes every page under `docs_dir`, removing pages no schema has any more,
+/// and the README's attribute table.
 pub fn write(root: &Path, docs_dir: &Path) -> Result<usize, String> {
+    let readme_text = readme(root)?;
+    std::fs::write(root.join("README.md"), readme_text).map_err(|e| format!("README.md: {e}"))?;
     let pages = generate(root)?;
     for sub in ["resources", "data-sources"] {
         let dir = docs_dir.join(sub);
@@ -289,6 +327,10 @@ mod tests {
             if on_disk != p.text {
                 stale.push(p.path.display().to_string());
             }
+        }
+        let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+        if readme != super::readme(&root()).unwrap() {
+            stale.push("README.md".into());
         }
         assert!(
             stale.is_empty(),
