@@ -202,7 +202,8 @@ mod tests {
         assert!(wo.write_only && wo.sensitive && wo.optional && !wo.computed);
         let t = s.attribute("segment_access_token").unwrap();
         assert!(t.sensitive && !t.write_only);
-        let app = s.attribute("app_id").unwrap();
+        let app_id = tfplugin::typed::path_of(|m: &mut SegmentIntegrationModel| &mut m.app_id);
+        let app = s.attribute(&app_id.to_string()).unwrap();
         assert!(app.optional && app.computed);
         assert!(s.attribute("id").unwrap().computed);
         assert!(!s.attribute("id").unwrap().optional);
