@@ -240,16 +240,11 @@ impl<R: TypedResource> Resource for Adapter<R> {
         };
         let (prior, config) = (&req.prior_state, &req.config);
         let planned = &mut out.planned_state;
-        match self
-            .typed_plan(ctx, (prior, config, planned), ruled.changes, diags)
-            .await
-        {
-            Ok(()) => out,
-            Err(d) => {
-                diags.push(d);
-                out
-            }
+        let typed = self.typed_plan(ctx, (prior, config, planned), ruled.changes, diags);
+        if let Err(d) = typed.await {
+            diags.push(d);
         }
+        out
     }
 
     async fn apply(
@@ -272,14 +267,13 @@ impl<R: TypedResource> Resource for Adapter<R> {
     }
 
     async fn read(&self, ctx: &Context, req: ReadRequest, diags: &mut Diagnostics) -> ReadResponse {
-        let current = match self.known(&req.current_state) {
-            Ok(m) => m,
+        let found = match self.known(&req.current_state) {
+            Ok(current) => self.inner.read(ctx, current, diags).await,
             Err(d) => {
                 diags.push(d);
-                return ReadResponse::default();
+                None
             }
         };
-        let found = self.inner.read(ctx, current, diags).await;
         if diags.has_errors() {
             return ReadResponse {
                 new_state: req.current_state,

@@ -22,14 +22,6 @@ pub struct Partial<M> {
 }
 
 impl<M: Model> Partial<M> {
-    /// A wholly known model.
-    pub fn known(m: M) -> Self {
-        Partial {
-            known: m,
-            unknown: M::default(),
-        }
-    }
-
     /// The known values; unknown attributes are `None`.
     pub fn get(&self) -> &M {
         &self.known
