@@ -8,6 +8,7 @@
 //! Decoding never panics: malformed or mistyped bytes give a [`DecodeError`]
 //! that says where in the value the problem is.
 
+mod de;
 mod json;
 mod msgpack;
 mod number;
@@ -16,6 +17,7 @@ mod ser;
 use std::collections::BTreeMap;
 use std::fmt;
 
+pub use de::DeError;
 pub use number::Number;
 pub use ser::SerError;
 
@@ -322,6 +324,12 @@ impl Value {
         ty: &Type,
     ) -> Result<Value, SerError> {
         ser::to_value(model, ty)
+    }
+
+    /// Reads a `Deserialize` model straight from this value (the inverse of
+    /// [`Value::from_model`]); parts not yet known read as `None`.
+    pub fn to_model<T: serde::de::DeserializeOwned>(&self) -> Result<T, DeError> {
+        de::from_value(self)
     }
 
     /// Builds a value of the given type from plain JSON (the inverse of

@@ -196,13 +196,14 @@ pub fn state_of<T: Serialize>(model: &T, schema: &Schema) -> Result<Value, Diagn
 
 /// A wholly known value as its model.
 pub fn model_of<T: DeserializeOwned>(v: &Value) -> Result<T, Diagnostic> {
-    let json = v.to_plain_json().ok_or_else(|| {
-        Diagnostic::error(
+    if !v.is_wholly_known() {
+        return Err(Diagnostic::error(
             "Value not yet known",
             "The provider was given a value that is not wholly known.",
-        )
-    })?;
-    serde_json::from_value(json).map_err(|e| Diagnostic::error("Invalid value", e.to_string()))
+        ));
+    }
+    v.to_model()
+        .map_err(|e| Diagnostic::error("Invalid value", e.to_string()))
 }
 
 #[async_trait]
@@ -316,19 +317,23 @@ impl<R: TypedResource> Adapter<R> {
         changes: bool,
         diags: &mut Diagnostics,
     ) -> Result<(), Diagnostic> {
-        let before = Partial::from_value(planned, &self.schema)?;
+        let before = Partial::<R::Model>::from_value(planned, &self.schema)?;
+        let prior = if prior.is_null() {
+            None
+        } else if prior == &*planned {
+            // A plan that changes nothing: the prior model is the planned one.
+            Some(before.get().clone())
+        } else {
+            Some(self.known(prior)?)
+        };
         let mut plan = Plan {
-            prior: if prior.is_null() {
-                None
-            } else {
-                Some(self.known(prior)?)
-            },
+            prior,
             config: Partial::from_value(config, &self.schema)?,
-            planned: before.clone(),
+            planned: before,
             changes,
         };
         self.inner.modify_plan(ctx, &mut plan, diags).await;
-        plan.planned.merge_into(&before, planned, &self.schema)
+        plan.planned.merge_into(planned, &self.schema)
     }
 
     async fn typed_apply(

@@ -19,6 +19,9 @@ pub struct Partial<M> {
     known: M,
     /// `Some(placeholder)` exactly where the attribute is unknown.
     unknown: M,
+    /// Whether `set` or `set_unknown` changed anything (if not, there is
+    /// nothing to write back).
+    changed: bool,
 }
 
 impl<M: Model> Partial<M> {
@@ -37,65 +40,80 @@ impl<M: Model> Partial<M> {
     }
 
     /// Sets a known value (or null).
-    pub fn set<T>(&mut self, field: impl Fn(&mut M) -> &mut Option<T>, value: Option<T>) {
+    pub fn set<T: PartialEq>(
+        &mut self,
+        field: impl Fn(&mut M) -> &mut Option<T>,
+        value: Option<T>,
+    ) {
+        if field(&mut self.unknown).is_none() && *field(&mut self.known) == value {
+            return;
+        }
         *field(&mut self.unknown) = None;
         *field(&mut self.known) = value;
+        self.changed = true;
     }
 
     /// Marks the field unknown: known only after apply.
     pub fn set_unknown<T: Default>(&mut self, field: impl Fn(&mut M) -> &mut Option<T>) {
+        if field(&mut self.unknown).is_some() {
+            return;
+        }
         *field(&mut self.known) = None;
         *field(&mut self.unknown) = Some(T::default());
+        self.changed = true;
     }
 
     /// Splits a Terraform object value into known values and unknown marks.
     pub fn from_value(v: &Value, schema: &Schema) -> Result<Self, Diagnostic> {
-        let mut known = Map::new();
-        let mut unknown = Map::new();
-        for a in &schema.attributes {
-            let x = v.attr(&a.name);
-            if x.is_wholly_known() {
-                known.insert(a.name.clone(), x.to_plain_json().unwrap_or(J::Null));
-            } else {
-                unknown.insert(a.name.clone(), placeholder(&a.value_type()));
-            }
-        }
+        let known = v.to_model().map_err(|e| bug(&e.to_string()))?;
+        let unknown = if v.is_wholly_known() {
+            M::default()
+        } else {
+            unknown_marks(v, schema)?
+        };
         Ok(Partial {
-            known: decode(J::Object(known))?,
-            unknown: decode(J::Object(unknown))?,
+            known,
+            unknown,
+            changed: false,
         })
     }
 
-    /// Writes into `target` the attributes this differs in from `before`
-    /// (the same plan before the resource changed it), so that what the
-    /// resource left alone keeps its exact value, partly unknown ones too.
-    pub fn merge_into(
-        &self,
-        before: &Self,
-        target: &mut Value,
-        schema: &Schema,
-    ) -> Result<(), Diagnostic> {
+    /// Writes into `target` (the value this was read from) what the
+    /// resource changed; what it left alone keeps its exact value, partly
+    /// unknown ones too.
+    pub fn merge_into(&self, target: &mut Value, schema: &Schema) -> Result<(), Diagnostic> {
+        if !self.changed {
+            return Ok(());
+        }
         let (k, u) = (encode(&self.known)?, encode(&self.unknown)?);
-        let (bk, bu) = (encode(&before.known)?, encode(&before.unknown)?);
         for a in &schema.attributes {
-            let name = a.name.as_str();
-            if k.get(name) == bk.get(name) && is_set(&u, name) == is_set(&bu, name) {
-                continue;
-            }
-            let v = if is_set(&u, name) {
+            let current = target.attr(&a.name);
+            let v = if u.get(&a.name).is_some_and(|v| !v.is_null()) {
+                if !current.is_wholly_known() {
+                    continue;
+                }
                 Value::Unknown
             } else {
-                let j = k.get(name).cloned().unwrap_or(J::Null);
-                Value::from_plain_json(&j, &a.value_type()).map_err(|e| bug(&e.to_string()))?
+                let j = k.get(&a.name).unwrap_or(&J::Null);
+                Value::from_plain_json(j, &a.value_type()).map_err(|e| bug(&e.to_string()))?
             };
-            target.set_attr(name, v);
+            if &v != current {
+                target.set_attr(&a.name, v);
+            }
         }
         Ok(())
     }
 }
 
-fn is_set(m: &Map<String, J>, name: &str) -> bool {
-    m.get(name).is_some_and(|v| !v.is_null())
+/// The model with `Some(placeholder)` where `v` is not wholly known.
+fn unknown_marks<M: Model>(v: &Value, schema: &Schema) -> Result<M, Diagnostic> {
+    let marks: Map<String, J> = schema
+        .attributes
+        .iter()
+        .filter(|a| !v.attr(&a.name).is_wholly_known())
+        .map(|a| (a.name.clone(), placeholder(&a.value_type())))
+        .collect();
+    serde_json::from_value(J::Object(marks)).map_err(|e| bug(&e.to_string()))
 }
 
 /// A value of the type that deserializes as `Some(_)`.
@@ -121,10 +139,6 @@ fn bug(e: &str) -> Diagnostic {
         "Cannot read the resource's value",
         format!("{e}. This is a bug in the provider."),
     )
-}
-
-fn decode<M: Model>(j: J) -> Result<M, Diagnostic> {
-    serde_json::from_value(j).map_err(|e| bug(&e.to_string()))
 }
 
 fn encode<M: Model>(m: &M) -> Result<Map<String, J>, Diagnostic> {

@@ -43,11 +43,11 @@ fn partial_models_keep_unknowns_apart() {
     changed.set(|m| &mut m.a, Some("known".into()));
     changed.set_unknown(|m| &mut m.n);
     let mut out = v.clone();
-    changed.merge_into(&p, &mut out, &s).unwrap();
+    changed.merge_into(&mut out, &s).unwrap();
     assert_eq!(out.attr("a"), &Value::string("known"));
     assert!(out.attr("n").is_unknown());
     assert_eq!(out.attr("b"), v.attr("b"));
     let mut same = v.clone();
-    p.merge_into(&p, &mut same, &s).unwrap();
+    p.merge_into(&mut same, &s).unwrap();
     assert_eq!(same, v);
 }
