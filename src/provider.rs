@@ -249,13 +249,20 @@ fn missing_credentials() -> Diagnostic {
     )
 }
 
-/// The ConductorOne server: `server_url` (attribute, else environment), else
-/// the tenant host in the client ID (attribute, else environment). The one
-/// place that decides it, for `terraform validate` and configuration alike.
-pub fn resolve_server(config: &Value, env: EnvLookup<'_>) -> Result<Option<url::Url>, Diagnostic> {
+/// A setting's value and where it came from.
+type Setting = (String, Source);
+
+/// The client ID (and where it came from) and the ConductorOne server:
+/// `server_url` (attribute, else environment), else the tenant host in the
+/// client ID (attribute, else environment). The one place that decides the
+/// server, for `terraform validate` and configuration alike.
+fn client_and_server(
+    config: &Value,
+    env: EnvLookup<'_>,
+) -> Result<(Option<Setting>, Option<url::Url>), Diagnostic> {
     let server = setting(config, "server_url", "CONDUCTORONE_SERVER_URL", env)?;
     let client_id = setting(config, "client_id", "CONDUCTORONE_CLIENT_ID", env)?;
-    Ok(match (&server, &client_id) {
+    let server_url = match (&server, &client_id) {
         (Some((raw, src)), _) => Some(parse_url(raw, src, "server_url")?),
         (None, Some((id, src))) => Some(server_url_from_client_id(id).ok_or_else(|| {
             let mut d = Diagnostic::error(
@@ -271,13 +278,18 @@ pub fn resolve_server(config: &Value, env: EnvLookup<'_>) -> Result<Option<url::
             d
         })?),
         (None, None) => None,
-    })
+    };
+    Ok((client_id, server_url))
+}
+
+/// The ConductorOne server the configuration and environment name, if any.
+pub fn resolve_server(config: &Value, env: EnvLookup<'_>) -> Result<Option<url::Url>, Diagnostic> {
+    client_and_server(config, env).map(|(_, server)| server)
 }
 
 /// Resolves the ConductorOne credentials from the configuration and environment.
 pub fn resolve_conductorone(config: &Value, env: EnvLookup<'_>) -> Result<Credentials, Diagnostic> {
-    let server_url = resolve_server(config, env)?;
-    let client_id = setting(config, "client_id", "CONDUCTORONE_CLIENT_ID", env)?;
+    let (client_id, server_url) = client_and_server(config, env)?;
     if let Some(token) = env("CONDUCTORONE_ACCESS_TOKEN") {
         let server_url = server_url.ok_or_else(|| {
             Diagnostic::error(

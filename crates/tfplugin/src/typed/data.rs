@@ -54,11 +54,12 @@ impl<D: TypedDataSource> DataSource for DataAdapter<D> {
     }
 
     async fn validate(&self, _ctx: &Context, config: &Value, diags: &mut Diagnostics) {
-        rules::validate(&self.schema, config, diags);
-        match Partial::from_value(config, &self.schema) {
-            Ok(config) => self.inner.validate(&config, diags),
-            Err(d) => diags.push(d),
-        }
+        super::validate_with(
+            &self.schema,
+            config,
+            |c, d| self.inner.validate(c, d),
+            diags,
+        );
     }
 
     async fn read(&self, ctx: &Context, config: Value, diags: &mut Diagnostics) -> Value {

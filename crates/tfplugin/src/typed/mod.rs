@@ -147,8 +147,14 @@ impl<R: TypedResource> Adapter<R> {
         &self.inner
     }
 
+    /// The model of a value; attributes not yet known are `None`.
     fn known(&self, v: &Value) -> Result<R::Model, Diagnostic> {
-        Partial::from_value(v, &self.schema).map(Partial::into_known)
+        v.to_model().map_err(|e| {
+            Diagnostic::error(
+                "Cannot read the resource's value",
+                format!("{e}. This is a bug in the provider."),
+            )
+        })
     }
 
     fn state(&self, m: &R::Model) -> Result<Value, Diagnostic> {
@@ -184,6 +190,20 @@ pub fn path_of<M: Model, T: Default>(
     crate::diag::AttributePath::new(&name.unwrap_or_default())
 }
 
+/// Runs the declared validators, then the type's own `hook`.
+fn validate_with<M: Model>(
+    schema: &Schema,
+    config: &Value,
+    hook: impl FnOnce(&Partial<M>, &mut Diagnostics),
+    diags: &mut Diagnostics,
+) {
+    rules::validate(schema, config, diags);
+    match Partial::from_value(config, schema) {
+        Ok(config) => hook(&config, diags),
+        Err(d) => diags.push(d),
+    }
+}
+
 /// A model as the Terraform value of `schema`.
 pub fn state_of<T: Serialize>(model: &T, schema: &Schema) -> Result<Value, Diagnostic> {
     Value::from_model(model, &schema.value_type()).map_err(|e| {
@@ -217,11 +237,12 @@ impl<R: TypedResource> Resource for Adapter<R> {
     }
 
     async fn validate(&self, _ctx: &Context, req: ValidateRequest, diags: &mut Diagnostics) {
-        rules::validate(&self.schema, &req.config, diags);
-        match Partial::from_value(&req.config, &self.schema) {
-            Ok(config) => self.inner.validate(&config, diags),
-            Err(d) => diags.push(d),
-        }
+        validate_with(
+            &self.schema,
+            &req.config,
+            |c, d| self.inner.validate(c, d),
+            diags,
+        );
     }
 
     async fn plan(&self, ctx: &Context, req: PlanRequest, diags: &mut Diagnostics) -> PlanResponse {
