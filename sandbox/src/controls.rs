@@ -14,8 +14,12 @@ use serde_json::{json, Value};
 use crate::{json_response, Sandbox};
 
 /// After `skip` of them pass, the next `count` requests matching `method` and
-/// `path` fail with `status`,
-/// or hang for `hang_ms` (then answer normally, unless `status` is set too).
+/// `path` fail with `status`, hang for `hang_ms` (then answer normally, unless
+/// `status` is set too), or have their connection `reset` with no answer.
+///
+/// With `commit`, the request is carried out first and only then is its answer
+/// lost (hung, replaced by `status`, or reset): what a client sees when a
+/// server acted but the response never arrived.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Fault {
     /// HTTP method, or `*` for any.
@@ -32,6 +36,12 @@ pub struct Fault {
     pub hang_ms: Option<u64>,
     /// `Retry-After` seconds to send with the failure.
     pub retry_after: Option<u64>,
+    /// Close the connection instead of answering.
+    #[serde(default)]
+    pub reset: bool,
+    /// Carry the request out before losing its answer.
+    #[serde(default)]
+    pub commit: bool,
 }
 
 fn any() -> String {
@@ -132,10 +142,16 @@ async fn add_fault(State(sb): State<Arc<Sandbox>>, body: axum::body::Bytes) -> R
             )
         }
     };
-    if f.status.is_none() && f.hang_ms.is_none() {
+    if f.status.is_none() && f.hang_ms.is_none() && !f.reset {
         return json_response(
             StatusCode::BAD_REQUEST,
-            json!({ "error": "a fault needs status or hang_ms" }),
+            json!({ "error": "a fault needs status, hang_ms or reset" }),
+        );
+    }
+    if f.reset && f.status.is_some() {
+        return json_response(
+            StatusCode::BAD_REQUEST,
+            json!({ "error": "a fault resets the connection or answers with a status, not both" }),
         );
     }
     if f.status.is_some_and(|s| !(100..=599).contains(&s)) {

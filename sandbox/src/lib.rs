@@ -327,15 +327,7 @@ async fn api_layer(State(sb): State<Arc<Sandbox>>, req: Request, next: Next) -> 
         tokio::time::sleep(Duration::from_millis(delay)).await;
     }
     let resp = match sb.take_fault(&method, &path) {
-        Some(f) => {
-            if let Some(ms) = f.hang_ms {
-                tokio::time::sleep(Duration::from_millis(ms)).await;
-            }
-            match f.status {
-                Some(status) => fault_response(&path, status, f.retry_after),
-                None => strictly(&sb, req, next).await,
-            }
-        }
+        Some(f) => faulty(&sb, &f, &path, req, next).await,
         None => strictly(&sb, req, next).await,
     };
     let entry = LogEntry {
@@ -345,6 +337,42 @@ async fn api_layer(State(sb): State<Arc<Sandbox>>, req: Request, next: Next) -> 
     };
     lock(&sb.log).push(entry);
     resp
+}
+
+/// A request under fault `f`: carried out first when the fault commits, then
+/// hung, reset, or answered with the fault's status (or normally).
+async fn faulty(sb: &Sandbox, f: &Fault, path: &str, req: Request, next: Next) -> Response {
+    let (acted, pending) = if f.commit {
+        (Some(strictly(sb, req, next).await), None)
+    } else {
+        (None, Some((req, next)))
+    };
+    if let Some(ms) = f.hang_ms {
+        tokio::time::sleep(Duration::from_millis(ms)).await;
+    }
+    if f.reset {
+        return reset_response();
+    }
+    if let Some(status) = f.status {
+        return fault_response(path, status, f.retry_after);
+    }
+    match (acted, pending) {
+        (Some(resp), _) => resp,
+        (None, Some((req, next))) => strictly(sb, req, next).await,
+        (None, None) => fault_response(path, 500, None),
+    }
+}
+
+/// A response whose body fails at once: hyper drops the connection, so the
+/// client sees it reset with no complete answer.
+fn reset_response() -> Response {
+    let failing = futures_util::stream::once(async {
+        Err::<axum::body::Bytes, std::io::Error>(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "connection reset by the sandbox",
+        ))
+    });
+    Response::new(axum::body::Body::from_stream(failing))
 }
 
 /// With `--strict`, refuses requests that do not conform to the spec.

@@ -345,6 +345,24 @@ async fn every_endpoint_answers_as_the_spec_says() {
     call(
         &sb,
         &mut c,
+        "POST",
+        "/api/v1/search/apps",
+        &t,
+        Some(json!({ "displayName": "Segment", "pageSize": 10 })),
+    )
+    .await;
+    call(
+        &sb,
+        &mut c,
+        "POST",
+        "/api/v1/search/apps",
+        &t,
+        Some(json!({ "query": "segment", "pageToken": "not-a-token" })),
+    )
+    .await;
+    call(
+        &sb,
+        &mut c,
         "DELETE",
         &format!("/api/v1/apps/{app_id}/connectors/{cid}"),
         &t,
@@ -401,6 +419,7 @@ async fn every_endpoint_answers_as_the_spec_says() {
         "GET /api/v1/users",
         "GET /api/v1/users/{id}",
         "POST /api/v1/search/users",
+        "POST /api/v1/search/apps",
     ];
     for op in served {
         let (m, p) = op.split_once(' ').unwrap();

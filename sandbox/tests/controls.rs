@@ -5,7 +5,7 @@ mod common;
 use std::time::{Duration, Instant};
 
 use common::start;
-use serde_json::json;
+use serde_json::{json, Value};
 
 #[test]
 fn help_documents_every_flag() {
@@ -145,6 +145,99 @@ async fn faults_fail_or_hang_the_next_matching_requests() {
         .await
         .unwrap();
     assert_eq!(r.status(), 400, "a fault needs a status or a hang");
+}
+
+/// Faults that carry a request out and then lose its answer: replaced by a
+/// status, reset, or hung; each leaves the app made.
+#[tokio::test]
+async fn committed_faults_act_then_lose_the_answer() {
+    let sb = start(&[]);
+    let t = sb.token_with_secret().await;
+    let apps = |v: &Value| v["apps"].as_array().map_or(0, Vec::len);
+    let before = apps(&sb.state().await);
+
+    sb.fault(json!({ "method": "POST", "path": "/api/v1/apps", "status": 503, "commit": true }))
+        .await;
+    let (s, body) = sb
+        .c1(
+            "POST",
+            "/api/v1/apps",
+            &t,
+            Some(json!({ "displayName": "a" })),
+        )
+        .await;
+    assert_eq!(s, 503);
+    assert!(body["message"]
+        .as_str()
+        .unwrap()
+        .contains("fault injected by the sandbox (503)"));
+    assert_eq!(
+        apps(&sb.state().await),
+        before + 1,
+        "made, though the answer said 503"
+    );
+
+    sb.fault(json!({ "method": "POST", "path": "/api/v1/apps", "reset": true, "commit": true }))
+        .await;
+    let r = sb
+        .http
+        .post(format!("{}/api/v1/apps", sb.base()))
+        .bearer_auth(&t)
+        .json(&json!({ "displayName": "b" }))
+        .send()
+        .await;
+    let lost = match r {
+        Err(_) => true,
+        Ok(resp) => resp.bytes().await.is_err(),
+    };
+    assert!(lost, "the connection is reset before a whole answer");
+    assert_eq!(apps(&sb.state().await), before + 2, "made, though reset");
+
+    sb.fault(json!({ "method": "POST", "path": "/api/v1/apps", "hang_ms": 2000, "commit": true }))
+        .await;
+    let quick = reqwest::Client::builder()
+        .timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let r = quick
+        .post(format!("{}/api/v1/apps", sb.base()))
+        .bearer_auth(&t)
+        .json(&json!({ "displayName": "c" }))
+        .send()
+        .await;
+    assert!(
+        r.is_err_and(|e| e.is_timeout()),
+        "the client gives up first"
+    );
+    assert_eq!(apps(&sb.state().await), before + 3, "made before the hang");
+
+    sb.fault(json!({ "method": "POST", "path": "/api/v1/apps", "reset": true }))
+        .await;
+    let r = sb
+        .http
+        .post(format!("{}/api/v1/apps", sb.base()))
+        .bearer_auth(&t)
+        .json(&json!({ "displayName": "d" }))
+        .send()
+        .await;
+    assert!(r.is_err() || r.unwrap().bytes().await.is_err());
+    assert_eq!(
+        apps(&sb.state().await),
+        before + 3,
+        "a reset without commit makes nothing"
+    );
+
+    sb.fault(json!({ "path": "/api/v1/apps", "status": 500, "count": 5 }))
+        .await;
+    let cleared = sb
+        .http
+        .delete(format!("{}/__sandbox/faults", sb.base()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cleared.json::<Value>().await.unwrap()["cleared"], 1);
+    let (s, _) = sb.c1("GET", "/api/v1/apps", &t, None).await;
+    assert_eq!(s, 200, "cleared faults no longer fire");
 }
 
 #[tokio::test]

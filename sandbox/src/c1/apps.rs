@@ -9,7 +9,7 @@ use axum::extract::{Path, Query, State};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::{body, invalid, mask_paths, not_found, ok, page, paginate, ApiResult};
+use super::{body, invalid, mask_paths, not_found, ok, page, page_of, paginate, ApiResult};
 use crate::state::{rfc3339, App};
 use crate::Sandbox;
 
@@ -119,4 +119,52 @@ pub async fn delete(
     d.connectors.retain(|_, c| c.app_id != app_id);
     sb.save(&d);
     ok(json!({}))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Search {
+    display_name: Option<String>,
+    query: Option<String>,
+    app_ids: Option<Vec<String>>,
+    exclude_app_ids: Option<Vec<String>>,
+    page_size: Option<i64>,
+    page_token: Option<String>,
+}
+
+/// `POST /api/v1/search/apps`: `displayName` matches the whole name, case
+/// insensitively; `query` is a case-insensitive substring of the name or the
+/// description (the spec's "fuzzy search"); `appIds` / `excludeAppIds` narrow.
+pub async fn search(State(sb): State<Arc<Sandbox>>, bytes: axum::body::Bytes) -> ApiResult {
+    let s: Search = body(&bytes)?;
+    let size = s.page_size.map(|n| n.to_string());
+    let (offset, size) = page_of(size.as_deref(), s.page_token.as_deref())?;
+    let d = sb.data();
+    let ids = s.app_ids.unwrap_or_default();
+    let excluded = s.exclude_app_ids.unwrap_or_default();
+    let name = s
+        .display_name
+        .filter(|n| !n.is_empty())
+        .map(|n| n.to_lowercase());
+    let query = s.query.filter(|q| !q.is_empty()).map(|q| q.to_lowercase());
+    let matched: Vec<&App> = d
+        .apps
+        .values()
+        .filter(|a| {
+            name.as_ref()
+                .is_none_or(|n| a.display_name.to_lowercase() == *n)
+        })
+        .filter(|a| {
+            query.as_ref().is_none_or(|q| {
+                a.display_name.to_lowercase().contains(q)
+                    || a.description.to_lowercase().contains(q)
+            })
+        })
+        .filter(|a| ids.is_empty() || ids.contains(&a.id))
+        .filter(|a| !excluded.contains(&a.id))
+        .collect();
+    let (items, next) = paginate(&matched, offset, size);
+    ok(
+        json!({ "list": items.iter().map(|a| a.to_json()).collect::<Vec<Value>>(), "nextPageToken": next }),
+    )
 }

@@ -194,6 +194,7 @@ pub fn router(sb: Arc<Sandbox>) -> Router<Arc<Sandbox>> {
         .route("/api/v1/users", get(users::list))
         .route("/api/v1/users/{id}", get(users::get))
         .route("/api/v1/search/users", post(users::search))
+        .route("/api/v1/search/apps", post(apps::search))
         .route_layer(axum::middleware::from_fn_with_state(
             sb,
             auth::require_bearer,
