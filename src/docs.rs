@@ -43,6 +43,7 @@ pub fn generate(root: &Path) -> Result<Vec<Page>, String> {
                 "Resource",
                 &r.schema(),
                 &examples.join("resources").join(name),
+                &notes(root, &format!("resources/{short}.md"))?,
             )?,
         });
     }
@@ -56,6 +57,7 @@ pub fn generate(root: &Path) -> Result<Vec<Page>, String> {
                 "Data Source",
                 &d.schema(),
                 &examples.join("data-sources").join(name),
+                &notes(root, &format!("data-sources/{short}.md"))?,
             )?,
         });
     }
@@ -168,7 +170,23 @@ fn index_page(template: &str, schema: &Schema, examples: &Path) -> Result<String
     Ok(out)
 }
 
-fn object_page(name: &str, kind: &str, schema: &Schema, examples: &Path) -> Result<String, String> {
+/// The prose of `templates/<page>`, when there is one, for after the schema.
+fn notes(root: &Path, page: &str) -> Result<String, String> {
+    let path = root.join("templates").join(page);
+    if path.exists() {
+        read(&path)
+    } else {
+        Ok(String::new())
+    }
+}
+
+fn object_page(
+    name: &str,
+    kind: &str,
+    schema: &Schema,
+    examples: &Path,
+    notes: &str,
+) -> Result<String, String> {
     let mut out = format!(
         "---\npage_title: \"{name} {kind} - {PROVIDER}\"\nsubcategory: \"\"\ndescription: |-\n  {}\n---\n\n# {name} ({kind})\n\n{}\n\n## Example Usage\n\n",
         summary(&schema.description),
@@ -182,6 +200,11 @@ fn object_page(name: &str, kind: &str, schema: &Schema, examples: &Path) -> Resu
     out.push_str(&hcl_block(&read(&examples.join(example))?));
     out.push('\n');
     out.push_str(&schema_markdown(schema));
+    if !notes.trim().is_empty() {
+        out.push('\n');
+        out.push_str(notes.trim_end());
+        out.push('\n');
+    }
     let import_sh = examples.join("import.sh");
     if import_sh.exists() {
         out.push_str("\n## Import\n\nImport is supported using the following syntax:\n\n");

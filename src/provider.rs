@@ -15,7 +15,7 @@ use tfplugin::validate;
 use tfplugin::value::Value;
 
 use crate::conductorone::{C1Client, Credentials};
-use crate::http::Transport;
+use crate::http::{RetryPolicy, Transport};
 use crate::resources::segment_integration::SegmentIntegration;
 use crate::secret::Secret;
 
@@ -123,9 +123,13 @@ impl Shared {
             .connect_timeout(std::time::Duration::from_secs(15))
             .build()
             .map_err(|e| Diagnostic::error("Cannot create an HTTP client", e.to_string()))?;
+        let policy = RetryPolicy {
+            request_timeout: request_timeout()?,
+            ..RetryPolicy::default()
+        };
         Ok(self
             .transport
-            .get_or_init(|| Transport::new(client))
+            .get_or_init(|| Transport::with_policy(client, policy))
             .clone())
     }
 
@@ -443,6 +447,22 @@ pub fn provider_schema() -> Schema {
     // The model is fixed at compile time and its unit test derives it, so
     // this cannot fail in a released binary.
     Schema::derive::<ProviderModel>().unwrap_or_else(|e| panic!("provider schema: {e}"))
+}
+
+/// Each request's timeout: `CONDUCTORONE_REQUEST_TIMEOUT` seconds (1 to
+/// 600), else 60.
+fn request_timeout() -> Result<std::time::Duration, Diagnostic> {
+    const VAR: &str = "CONDUCTORONE_REQUEST_TIMEOUT";
+    let Ok(v) = std::env::var(VAR) else {
+        return Ok(RetryPolicy::default().request_timeout);
+    };
+    match v.trim().parse::<u64>() {
+        Ok(secs @ 1..=600) => Ok(std::time::Duration::from_secs(secs)),
+        _ => Err(Diagnostic::error(
+            format!("Invalid {VAR}"),
+            format!("{VAR} must be a whole number of seconds from 1 to 600, not {v:?}."),
+        )),
+    }
 }
 
 #[cfg(test)]

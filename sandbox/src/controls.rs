@@ -164,7 +164,8 @@ async fn add_fault(State(sb): State<Arc<Sandbox>>, body: axum::body::Bytes) -> R
     json_response(StatusCode::CREATED, json!({ "fault": f }))
 }
 
-/// `DELETE /__sandbox/faults`: drops every fault not yet used up.
+/// `DELETE /__sandbox/faults`: drops every fault not yet used up, and ends
+/// the hangs in progress (those requests then answer as their fault says).
 async fn clear_faults(State(sb): State<Arc<Sandbox>>) -> Response {
     let dropped = sb.clear_faults();
     json_response(StatusCode::OK, json!({ "cleared": dropped }))

@@ -55,6 +55,8 @@ pub struct Sandbox {
     data: Mutex<Data>,
     log: Mutex<Vec<LogEntry>>,
     faults: Mutex<Vec<Fault>>,
+    /// Wakes requests hung by a fault when the faults are cleared.
+    release: tokio::sync::Notify,
     /// Segment token -> (window start, unix seconds; requests in the window).
     rate: Mutex<HashMap<String, (u64, u32)>>,
     base_url: OnceLock<String>,
@@ -147,6 +149,7 @@ impl Sandbox {
             data: Mutex::new(data),
             log: Mutex::new(Vec::new()),
             faults: Mutex::new(Vec::new()),
+            release: tokio::sync::Notify::new(),
             rate: Mutex::new(HashMap::new()),
             base_url: OnceLock::new(),
         }))
@@ -245,8 +248,10 @@ impl Sandbox {
         lock(&self.faults).push(f);
     }
 
-    /// Drops every pending fault; returns how many there were.
+    /// Drops every pending fault and ends the hangs in progress; returns
+    /// how many faults there were.
     pub fn clear_faults(&self) -> usize {
+        self.release.notify_waiters();
         let mut faults = lock(&self.faults);
         let n = faults.len();
         faults.clear();
@@ -348,7 +353,10 @@ async fn faulty(sb: &Sandbox, f: &Fault, path: &str, req: Request, next: Next) -
         (None, Some((req, next)))
     };
     if let Some(ms) = f.hang_ms {
-        tokio::time::sleep(Duration::from_millis(ms)).await;
+        tokio::select! {
+            () = tokio::time::sleep(Duration::from_millis(ms)) => {}
+            () = sb.release.notified() => {}
+        }
     }
     if f.reset {
         return reset_response();

@@ -27,6 +27,15 @@ pub enum C1Error {
 }
 
 impl C1Error {
+    /// The server may have carried the request out though no answer said so:
+    /// a server error, or a connection lost after the request was sent.
+    pub fn may_have_acted(&self) -> bool {
+        matches!(
+            self,
+            C1Error::Status { status: 500.., .. } | C1Error::Transport { connect: false, .. }
+        )
+    }
+
     pub fn is_not_found(&self) -> bool {
         matches!(
             self,

@@ -47,6 +47,27 @@ struct ConnectorView {
     connector: Option<Connector>,
 }
 
+/// A page of a list or search answer.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", bound(deserialize = "T: Deserialize<'de>"))]
+struct Page<T> {
+    #[serde(default = "Vec::new", deserialize_with = "null_list")]
+    list: Vec<T>,
+    #[serde(default, deserialize_with = "model::text")]
+    next_page_token: String,
+}
+
+fn null_list<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
+}
+
+/// The most pages a list reads (100 items each).
+const MAX_PAGES: usize = 100;
+
 #[derive(Deserialize)]
 struct AppEnvelope {
     app: Option<App>,
@@ -162,6 +183,74 @@ impl C1Client {
         env.app.ok_or_else(|| missing("app"))
     }
 
+    /// `POST /api/v1/apps/{id}` with `updateMask: description`.
+    pub async fn set_app_description(&self, id: &str, description: &str) -> Result<App, C1Error> {
+        let body = json!({
+            "app": { "id": id, "description": description },
+            "updateMask": "description",
+        });
+        let env: AppEnvelope = self
+            .call(
+                Method::POST,
+                &app_path(id),
+                Some(&body),
+                Idempotent::Yes,
+                &[],
+            )
+            .await?;
+        env.app.ok_or_else(|| missing("app"))
+    }
+
+    /// `POST /api/v1/search/apps` by display name (ConductorOne matches it
+    /// case-insensitively), every page.
+    pub async fn apps_named(&self, display_name: &str) -> Result<Vec<App>, C1Error> {
+        let mut out = Vec::new();
+        let mut token = String::new();
+        for _ in 0..MAX_PAGES {
+            let body = json!({ "displayName": display_name, "pageSize": 100, "pageToken": token });
+            let page: Page<App> = self
+                .call(
+                    Method::POST,
+                    "/api/v1/search/apps",
+                    Some(&body),
+                    Idempotent::Yes,
+                    &[],
+                )
+                .await?;
+            out.extend(page.list.into_iter().filter(|a| a.deleted_at.is_none()));
+            if page.next_page_token.is_empty() {
+                break;
+            }
+            token = page.next_page_token;
+        }
+        Ok(out)
+    }
+
+    /// `GET /api/v1/apps/{app_id}/connectors`, every page.
+    pub async fn connectors(&self, app_id: &str) -> Result<Vec<Connector>, C1Error> {
+        let mut out = Vec::new();
+        let mut token = String::new();
+        for _ in 0..MAX_PAGES {
+            let path = format!(
+                "{}/connectors?page_size=100&page_token={}",
+                app_path(app_id),
+                encode_segment(&token)
+            );
+            let page: Page<ConnectorView> = self.get(&path).await?;
+            out.extend(
+                page.list
+                    .into_iter()
+                    .filter_map(|v| v.connector)
+                    .filter(|c| c.deleted_at.is_none()),
+            );
+            if page.next_page_token.is_empty() {
+                break;
+            }
+            token = page.next_page_token;
+        }
+        Ok(out)
+    }
+
     /// `DELETE /api/v1/apps/{id}`; deleting what is gone succeeds.
     pub async fn delete_app(&self, id: &str) -> Result<(), C1Error> {
         self.delete(&app_path(id)).await
@@ -253,8 +342,8 @@ impl C1Client {
             .await
     }
 
-    /// One API call through the transport; `secrets` (and the access token)
-    /// are scrubbed from error messages.
+    /// One API call through the transport (`path` may end in `?query`);
+    /// `secrets` (and the access token) are scrubbed from error messages.
     async fn call<T: DeserializeOwned>(
         &self,
         method: Method,
@@ -263,7 +352,12 @@ impl C1Client {
         idempotent: Idempotent,
         secrets: &[&Secret],
     ) -> Result<T, C1Error> {
-        let url = join_url(&self.base, path);
+        let (path, query) = match path.split_once('?') {
+            Some((p, q)) => (p, Some(q)),
+            None => (path, None),
+        };
+        let mut url = join_url(&self.base, path);
+        url.set_query(query);
         let bytes = self
             .transport
             .send(idempotent, || async {

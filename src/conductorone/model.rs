@@ -5,7 +5,7 @@ use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
 /// A string that may be absent or null.
-fn text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+pub(crate) fn text<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
     Ok(Option::<String>::deserialize(d)?.unwrap_or_default())
 }
 
@@ -61,6 +61,8 @@ pub struct App {
     pub id: String,
     #[serde(default, deserialize_with = "text")]
     pub display_name: String,
+    #[serde(default, deserialize_with = "text")]
+    pub description: String,
     #[serde(default)]
     pub deleted_at: Option<String>,
 }

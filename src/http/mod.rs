@@ -122,6 +122,10 @@ impl Transport {
         }
     }
 
+    pub fn with_policy(client: reqwest::Client, policy: RetryPolicy) -> Self {
+        Transport { client, policy }
+    }
+
     /// For building requests.
     pub fn client(&self) -> &reqwest::Client {
         &self.client

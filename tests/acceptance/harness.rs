@@ -123,6 +123,25 @@ pub fn each_terraform(test: impl Fn(&Terraform)) {
     assert!(failed.is_empty(), "failed under Terraform {failed:?}");
 }
 
+/// Sends `signal` (`INT`, `KILL`) to the process group `child` leads.
+pub fn signal_group(child: &std::process::Child, signal: &str) {
+    let ok = Command::new("kill")
+        .args([&format!("-{signal}"), "--", &format!("-{}", child.id())])
+        .status()
+        .expect("kill")
+        .success();
+    assert!(ok, "kill -{signal} of group {}", child.id());
+}
+
+/// Waits until `cond` holds, polling every 20 ms, for at most `limit`.
+pub fn wait_until(what: &str, limit: std::time::Duration, mut cond: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !cond() {
+        assert!(start.elapsed() < limit, "waited {limit:?} for {what}");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
 /// The output of one Terraform command.
 #[derive(Debug)]
 pub struct Output {
@@ -281,7 +300,8 @@ impl WorkDir {
         std::fs::write(self.dir.path().join(name), content).expect("write file");
     }
 
-    pub fn run(&self, args: &[&str]) -> Output {
+    /// Terraform with `args`, in this directory, with its environment.
+    fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(&self.tf.path);
         cmd.args(args)
             .current_dir(self.dir.path())
@@ -296,6 +316,31 @@ impl WorkDir {
         for (k, v) in &self.env {
             cmd.env(k, v);
         }
+        cmd
+    }
+
+    /// Starts Terraform in a process group of its own (so that a signal can
+    /// reach it and its provider, as a terminal's or a CI runner's does);
+    /// its output goes to `<name>.log` in the directory.
+    pub fn spawn(&self, args: &[&str], name: &str) -> std::process::Child {
+        use std::os::unix::process::CommandExt as _;
+        let log = std::fs::File::create(self.dir.path().join(format!("{name}.log"))).expect("log");
+        let err = log.try_clone().expect("log");
+        self.command(args)
+            .stdout(log)
+            .stderr(err)
+            .process_group(0)
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot run {}: {e}", self.tf.path.display()))
+    }
+
+    /// What a spawned Terraform wrote.
+    pub fn log(&self, name: &str) -> String {
+        std::fs::read_to_string(self.dir.path().join(format!("{name}.log"))).unwrap_or_default()
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        let mut cmd = self.command(args);
         let start = Instant::now();
         let out = cmd
             .output()

@@ -1,6 +1,7 @@
 //! Acceptance tests: the provider binary under real Terraform (every version
 //! in the matrix, see `harness.rs`), and the plugin process on its own.
 
+mod crash_safe;
 mod examples;
 mod harness;
 mod mock_http;

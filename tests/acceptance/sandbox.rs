@@ -84,8 +84,13 @@ impl Sandbox {
         }
     }
 
+    /// A variable of the sandbox's environment; a key it does not write is
+    /// a test bug (it could point the provider at the real services).
     pub fn var(&self, k: &str) -> &str {
-        self.env.get(k).map_or("", String::as_str)
+        self.env
+            .get(k)
+            .map(String::as_str)
+            .unwrap_or_else(|| panic!("the sandbox writes no {k}"))
     }
 
     pub fn url(&self) -> &str {

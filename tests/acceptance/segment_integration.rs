@@ -232,8 +232,13 @@ fn import_by_id_and_by_block_matches_what_was_created() {
             .success()
             .contains("1 to import");
         let generated = std::fs::read_to_string(by_block.path().join("generated.tf")).unwrap();
+        // Terraform names the import ID it generated from; the app is an argument.
         assert!(
-            generated.contains(&id) || generated.contains(&app),
+            generated.contains(&format!("from \"{app}/{id}\"")),
+            "the generated config names the imported connector {id}:\n{generated}"
+        );
+        assert!(
+            generated.contains("app_id") && generated.contains(&app),
             "{generated}"
         );
         apply(&by_block);

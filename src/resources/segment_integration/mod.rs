@@ -10,6 +10,7 @@ mod create;
 mod delete;
 mod import;
 mod model;
+mod pending;
 mod plan;
 mod read;
 mod token;
