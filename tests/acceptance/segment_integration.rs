@@ -681,3 +681,54 @@ fn a_failed_update_keeps_only_what_took_effect() {
         assert!(sb.connectors().is_empty() && sb.apps().is_empty());
     });
 }
+
+/// `segment_access_token_wo_version` keeps Terraform's arbitrary precision:
+/// each value survives apply and an empty re-plan, and a change in its last
+/// digit is a change.
+#[test]
+fn token_versions_are_exact_numbers() {
+    let sb = Sandbox::start(&[]);
+    let token = sb.var("SEGMENT_ACCESS_TOKEN").to_string();
+    each_terraform(|tf| {
+        let mut wd = WorkDir::new(tf);
+        sb.configure(&mut wd);
+        let config = |version: &str| {
+            resource(&format!(
+                "  segment_access_token_wo = \"{token}\"\n  segment_access_token_wo_version = {version}"
+            ))
+        };
+        let e400 = format!("1{}", "0".repeat(400));
+        for (version, stored) in [
+            ("0.1", "0.1"),
+            ("18446744073709551617", "18446744073709551617"),
+            ("1e400", e400.as_str()),
+        ] {
+            wd.config(&config(version));
+            apply(&wd);
+            plan_is_empty(&wd);
+            let state = std::fs::read_to_string(wd.path().join("terraform.tfstate")).unwrap();
+            assert!(
+                state.contains(&format!("\"segment_access_token_wo_version\": {stored}")),
+                "the state holds {version} exactly"
+            );
+        }
+        wd.config(&config("18446744073709551617"));
+        apply(&wd);
+        wd.config(&config("18446744073709551616"));
+        let out = wd.run(&["plan", "-detailed-exitcode", "-no-color"]);
+        assert_eq!(out.code, 2, "the last digit is a change:\n{}", out.all());
+        out.contains("18446744073709551617 -> 18446744073709551616");
+        wd.config(&config("0.1"));
+        apply(&wd);
+        wd.config(&config("0.10000000000000001"));
+        let out = wd.run(&["plan", "-detailed-exitcode", "-no-color"]);
+        assert_eq!(
+            out.code,
+            2,
+            "0.1 and 0.10000000000000001 differ:\n{}",
+            out.all()
+        );
+        wd.run(&["destroy", "-auto-approve"]).success();
+        assert!(sb.connectors().is_empty() && sb.apps().is_empty());
+    });
+}

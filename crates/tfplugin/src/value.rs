@@ -169,6 +169,22 @@ pub enum Value {
 }
 
 impl Value {
+    /// What kind of value this is, for messages that must not show it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Value::Unknown => "an unknown value",
+            Value::Null => "null",
+            Value::Bool(_) => "a bool",
+            Value::Number(_) => "a number",
+            Value::String(_) => "a string",
+            Value::List(_) => "a list",
+            Value::Set(_) => "a set",
+            Value::Tuple(_) => "a tuple",
+            Value::Map(_) => "a map",
+            Value::Object(_) => "an object",
+        }
+    }
+
     /// Builds a set, sorting and removing duplicates.
     pub fn set(mut elems: Vec<Value>) -> Value {
         canonical_set(&mut elems);

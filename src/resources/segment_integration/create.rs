@@ -75,7 +75,7 @@ impl SegmentIntegration {
         let marker = Marker::new(&change.planned);
         let mut m = Model {
             segment_access_token: change.planned.segment_access_token.clone(),
-            segment_access_token_wo_version: change.planned.segment_access_token_wo_version,
+            segment_access_token_wo_version: change.planned.segment_access_token_wo_version.clone(),
             ..existing.cloned().unwrap_or_default().without_connector()
         };
         m.set_workspace(checked.as_ref().map(|c| &c.workspace));

@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
+use tfplugin::value::Number;
 
 use crate::conductorone::Connector;
 use crate::segment::Workspace;
@@ -92,9 +93,10 @@ pub struct SegmentIntegrationModel {
     ))]
     pub segment_access_token_wo: Option<String>,
     /// A number to change whenever `segment_access_token_wo` should be sent
-    /// again (such as after rotating the token).
+    /// again (such as after rotating the token). Any number, kept exactly
+    /// (`2`, `20261129`, `0.1`, `1e400`).
     #[schemars(extend("x-tf-validate" = [{"also_requires": ["segment_access_token_wo"]}]))]
-    pub segment_access_token_wo_version: Option<i64>,
+    pub segment_access_token_wo_version: Option<Number>,
     /// The ID of the Segment workspace the token belongs to.
     #[schemars(extend("x-tf-computed" = true, "x-tf-plan" = ["use_state_for_unknown"]))]
     pub segment_workspace_id: Option<String>,

@@ -57,7 +57,8 @@ impl SegmentIntegration {
             m.set_workspace(checked.as_ref().map(|c| &c.workspace));
             m.segment_access_token
                 .clone_from(&planned.segment_access_token);
-            m.segment_access_token_wo_version = planned.segment_access_token_wo_version;
+            m.segment_access_token_wo_version
+                .clone_from(&planned.segment_access_token_wo_version);
         }
         Ok(())
     }

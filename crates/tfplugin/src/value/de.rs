@@ -8,6 +8,7 @@ use std::fmt;
 use serde::de::value::{MapDeserializer, SeqDeserializer, StrDeserializer};
 use serde::de::{self, DeserializeOwned, IntoDeserializer, Visitor};
 
+use super::number::MARKER;
 use super::{Number, Value};
 
 /// A value that does not fit the model.
@@ -36,14 +37,14 @@ impl<'de> IntoDeserializer<'de, DeError> for Reader<'_> {
     }
 }
 
+/// A number for a plain Rust type: integers as such, anything else as the
+/// nearest `f64` (a [`Number`] field reads it exactly instead, see
+/// `deserialize_newtype_struct`).
 fn number<'de, V: Visitor<'de>>(n: &Number, visitor: V) -> Result<V::Value, DeError> {
-    match n {
-        Number::Int(i) => visitor.visit_i64(*i),
-        Number::Float(f) => visitor.visit_f64(*f),
-        Number::Big(s) => match s.parse::<u64>() {
-            Ok(u) => visitor.visit_u64(u),
-            Err(_) => visitor.visit_f64(n.as_f64()),
-        },
+    match (n, n.as_u64()) {
+        (Number::Int(i), _) => visitor.visit_i64(*i),
+        (Number::Dec(_), Some(u)) => visitor.visit_u64(u),
+        (Number::Dec(_), None) => visitor.visit_f64(n.to_f64_lossy()),
     }
 }
 
@@ -94,10 +95,16 @@ impl<'de> de::Deserializer<'de> for Reader<'_> {
 
     fn deserialize_newtype_struct<V: Visitor<'de>>(
         self,
-        _name: &'static str,
+        name: &'static str,
         visitor: V,
     ) -> Result<V::Value, DeError> {
-        visitor.visit_newtype_struct(self)
+        match self.0 {
+            Value::Number(n) if name == MARKER => {
+                let text = n.to_string();
+                visitor.visit_newtype_struct(StrDeserializer::<DeError>::new(&text))
+            }
+            _ => visitor.visit_newtype_struct(self),
+        }
     }
 
     serde::forward_to_deserialize_any! {
@@ -138,10 +145,10 @@ mod tests {
         let v = Value::object([
             ("s", Value::string("x")),
             ("b", Value::Bool(true)),
-            ("f", Value::Number(Number::Float(0.5))),
+            ("f", Value::Number(Number::from_f64(0.5).unwrap())),
             (
                 "big",
-                Value::Number(Number::Big("18446744073709551615".into())),
+                Value::Number(Number::parse("18446744073709551615").unwrap()),
             ),
             (
                 "set",

@@ -3,14 +3,28 @@
 
 use std::collections::BTreeMap;
 
+mod parse;
+
 use super::{canonical_set, DecodeError, Loc, Number, Type, Value};
 
 const MAX_DEPTH: usize = 64;
 
+/// A parsed JSON document; numbers keep their text, so that none passes
+/// through `f64`.
+#[derive(Debug)]
+pub(super) enum Json {
+    Null,
+    Bool(bool),
+    Num(String),
+    Str(String),
+    Arr(Vec<Json>),
+    Obj(Vec<(String, Json)>),
+}
+
 pub(super) fn decode(bytes: &[u8], ty: &Type) -> Result<Value, DecodeError> {
-    let j: serde_json::Value = serde_json::from_slice(bytes)
+    let tree = parse::document(bytes, MAX_DEPTH + 2)
         .map_err(|e| DecodeError::new(&[], format!("invalid JSON: {e}")))?;
-    from_plain(&j, ty, &mut Vec::new())
+    from_tree(&tree, ty, &mut Vec::new())
 }
 
 pub(super) fn from_plain(
@@ -18,7 +32,63 @@ pub(super) fn from_plain(
     ty: &Type,
     loc: &mut Vec<Loc>,
 ) -> Result<Value, DecodeError> {
-    use serde_json::Value as J;
+    from_tree(&Json::from_serde(j), ty, loc)
+}
+
+impl Json {
+    fn from_serde(j: &serde_json::Value) -> Json {
+        use serde_json::Value as J;
+        match j {
+            J::Null => Json::Null,
+            J::Bool(b) => Json::Bool(*b),
+            J::Number(n) => Json::Num(n.to_string()),
+            J::String(s) => Json::Str(s.clone()),
+            J::Array(a) => Json::Arr(a.iter().map(Json::from_serde).collect()),
+            J::Object(m) => Json::Obj(
+                m.iter()
+                    .map(|(k, v)| (k.clone(), Json::from_serde(v)))
+                    .collect(),
+            ),
+        }
+    }
+
+    /// For type expressions (which hold no numbers that matter).
+    fn to_serde(&self) -> serde_json::Value {
+        use serde_json::Value as J;
+        match self {
+            Json::Null => J::Null,
+            Json::Bool(b) => J::Bool(*b),
+            Json::Num(n) => J::String(n.clone()),
+            Json::Str(s) => J::String(s.clone()),
+            Json::Arr(a) => J::Array(a.iter().map(Json::to_serde).collect()),
+            Json::Obj(m) => J::Object(m.iter().map(|(k, v)| (k.clone(), v.to_serde())).collect()),
+        }
+    }
+
+    fn is_null(&self) -> bool {
+        matches!(self, Json::Null)
+    }
+}
+
+/// The members of an object, refusing a key given twice.
+fn members<'a>(
+    m: &'a [(String, Json)],
+    loc: &[Loc],
+) -> Result<BTreeMap<&'a str, &'a Json>, DecodeError> {
+    let mut out = BTreeMap::new();
+    for (k, v) in m {
+        if out.insert(k.as_str(), v).is_some() {
+            return Err(DecodeError::new(
+                loc,
+                format!("the key {k:?} is given twice"),
+            ));
+        }
+    }
+    Ok(out)
+}
+
+fn from_tree(j: &Json, ty: &Type, loc: &mut Vec<Loc>) -> Result<Value, DecodeError> {
+    use Json as J;
     if loc.len() > MAX_DEPTH {
         return Err(DecodeError::new(loc, "value is nested too deeply"));
     }
@@ -31,17 +101,17 @@ pub(super) fn from_plain(
     let found = |j: &J| match j {
         J::Null => "null",
         J::Bool(_) => "a bool",
-        J::Number(_) => "a number",
-        J::String(_) => "a string",
-        J::Array(_) => "an array",
-        J::Object(_) => "an object",
+        J::Num(_) => "a number",
+        J::Str(_) => "a string",
+        J::Arr(_) => "an array",
+        J::Obj(_) => "an object",
     };
     if j.is_null() {
         return Ok(Value::Null);
     }
     Ok(match ty {
         Type::String => match j {
-            J::String(s) => Value::String(s.clone()),
+            J::Str(s) => Value::String(s.clone()),
             other => return Err(mismatch(found(other))),
         },
         Type::Bool => match j {
@@ -49,29 +119,22 @@ pub(super) fn from_plain(
             other => return Err(mismatch(found(other))),
         },
         Type::Number => match j {
-            J::Number(n) => {
-                let num = if let Some(i) = n.as_i64() {
-                    Number::Int(i)
-                } else if let Some(u) = n.as_u64() {
-                    Number::from_u64(u)
-                } else {
-                    Number::parse(&n.to_string()).ok_or_else(|| mismatch("an unreadable number"))?
-                };
-                Value::Number(num)
-            }
-            J::String(s) => {
+            J::Num(n) => Value::Number(
+                Number::parse(n).ok_or_else(|| mismatch("a number beyond the supported range"))?,
+            ),
+            J::Str(s) => {
                 Value::Number(Number::parse(s).ok_or_else(|| mismatch("a non-numeric string"))?)
             }
             other => return Err(mismatch(found(other))),
         },
         Type::List(et) | Type::Set(et) => {
-            let J::Array(items) = j else {
+            let J::Arr(items) = j else {
                 return Err(mismatch(found(j)));
             };
             let mut elems = Vec::with_capacity(items.len());
             for (i, item) in items.iter().enumerate() {
                 loc.push(Loc::Index(i));
-                elems.push(from_plain(item, et, loc)?);
+                elems.push(from_tree(item, et, loc)?);
                 loc.pop();
             }
             if matches!(ty, Type::Set(_)) {
@@ -82,7 +145,7 @@ pub(super) fn from_plain(
             }
         }
         Type::Tuple(ets) => {
-            let J::Array(items) = j else {
+            let J::Arr(items) = j else {
                 return Err(mismatch(found(j)));
             };
             if items.len() != ets.len() {
@@ -91,37 +154,37 @@ pub(super) fn from_plain(
             let mut elems = Vec::with_capacity(items.len());
             for (i, (item, et)) in items.iter().zip(ets).enumerate() {
                 loc.push(Loc::Index(i));
-                elems.push(from_plain(item, et, loc)?);
+                elems.push(from_tree(item, et, loc)?);
                 loc.pop();
             }
             Value::Tuple(elems)
         }
         Type::Map(et) => {
-            let J::Object(m) = j else {
+            let J::Obj(m) = j else {
                 return Err(mismatch(found(j)));
             };
             let mut out = BTreeMap::new();
-            for (k, item) in m {
-                loc.push(Loc::Key(k.clone()));
-                out.insert(k.clone(), from_plain(item, et, loc)?);
+            for (k, item) in members(m, loc)? {
+                loc.push(Loc::Key(k.to_string()));
+                out.insert(k.to_string(), from_tree(item, et, loc)?);
                 loc.pop();
             }
             Value::Map(out)
         }
         Type::Object(attrs) => {
-            let J::Object(m) = j else {
+            let J::Obj(m) = j else {
                 return Err(mismatch(found(j)));
             };
             let mut out = BTreeMap::new();
-            for (k, item) in m {
+            for (k, item) in members(m, loc)? {
                 let Some(at) = attrs.get(k) else {
                     return Err(DecodeError::new(
                         loc,
                         format!("unsupported attribute {k:?}"),
                     ));
                 };
-                loc.push(Loc::Attr(k.clone()));
-                out.insert(k.clone(), from_plain(item, at, loc)?);
+                loc.push(Loc::Attr(k.to_string()));
+                out.insert(k.to_string(), from_tree(item, at, loc)?);
                 loc.pop();
             }
             for name in attrs.keys() {
@@ -130,16 +193,17 @@ pub(super) fn from_plain(
             Value::Object(out)
         }
         Type::Dynamic => {
-            let J::Object(m) = j else {
+            let J::Obj(m) = j else {
                 return Err(mismatch(found(j)));
             };
+            let m = members(m, loc)?;
             let (Some(t), Some(v)) = (m.get("type"), m.get("value")) else {
                 return Err(DecodeError::new(
                     loc,
                     "a dynamic value is an object with \"type\" and \"value\"",
                 ));
             };
-            let inner = Type::from_json(t)
+            let inner = Type::from_json(&t.to_serde())
                 .map_err(|e| DecodeError::new(loc, format!("bad dynamic type: {e}")))?;
             if inner == Type::Dynamic {
                 return Err(DecodeError::new(
@@ -147,7 +211,7 @@ pub(super) fn from_plain(
                     "a dynamic value cannot have the dynamic type",
                 ));
             }
-            from_plain(v, &inner, loc)?
+            from_tree(v, &inner, loc)?
         }
     })
 }

@@ -247,8 +247,10 @@ fn read_number(r: &mut Reader<'_>, loc: &[Loc]) -> Result<Option<Number>, Decode
             Number::from_f64(f).ok_or_else(|| DecodeError::new(loc, "number is not finite"))?
         }
         _ => match read_str(r, loc)? {
-            Some(s) => Number::parse(s)
-                .ok_or_else(|| DecodeError::new(loc, format!("{s:?} is not a number")))?,
+            Some(s) => Number::parse(s).ok_or_else(|| {
+                let shown: String = s.chars().take(40).collect();
+                DecodeError::new(loc, format!("{shown:?} is not a number"))
+            })?,
             None => return Ok(None),
         },
     };
@@ -415,17 +417,18 @@ pub(super) fn encode(
         (Value::Unknown, _) => out.extend_from_slice(&[0xd4, 0, 0]),
         (Value::Null, _) => out.push(0xc0),
         (Value::Bool(b), Type::Bool) => out.push(if *b { 0xc3 } else { 0xc2 }),
-        (Value::String(s), Type::String) => write_str(out, s),
-        (Value::Number(n), Type::Number) => match n {
-            Number::Int(i) => write_int(out, *i),
-            Number::Float(f) => {
-                out.push(0xcb);
-                out.extend_from_slice(&f.to_be_bytes());
+        (Value::String(s), Type::String) => write_str(out, s, loc)?,
+        (Value::Number(n), Type::Number) => match (n, n.as_u64()) {
+            (Number::Int(i), _) => write_int(out, *i),
+            (Number::Dec(_), Some(u)) => {
+                out.push(0xcf);
+                out.extend_from_slice(&u.to_be_bytes());
             }
-            Number::Big(s) => write_str(out, s),
+            // Exact decimal text, which Terraform parses at full precision.
+            (Number::Dec(_), None) => write_str(out, &n.to_string(), loc)?,
         },
         (Value::List(elems), Type::List(et)) | (Value::Set(elems), Type::Set(et)) => {
-            write_array_len(out, elems.len());
+            write_array_len(out, elems.len(), loc)?;
             for (i, e) in elems.iter().enumerate() {
                 loc.push(Loc::Index(i));
                 encode(e, et, out, loc)?;
@@ -433,7 +436,7 @@ pub(super) fn encode(
             }
         }
         (Value::Tuple(elems), Type::Tuple(ets)) if elems.len() == ets.len() => {
-            write_array_len(out, elems.len());
+            write_array_len(out, elems.len(), loc)?;
             for (i, (e, et)) in elems.iter().zip(ets).enumerate() {
                 loc.push(Loc::Index(i));
                 encode(e, et, out, loc)?;
@@ -441,9 +444,9 @@ pub(super) fn encode(
             }
         }
         (Value::Map(m), Type::Map(et)) => {
-            write_map_len(out, m.len());
+            write_map_len(out, m.len(), loc)?;
             for (k, e) in m {
-                write_str(out, k);
+                write_str(out, k, loc)?;
                 loc.push(Loc::Key(k.clone()));
                 encode(e, et, out, loc)?;
                 loc.pop();
@@ -456,9 +459,9 @@ pub(super) fn encode(
                     format!("attribute {extra:?} is not in the type"),
                 ));
             }
-            write_map_len(out, attrs.len());
+            write_map_len(out, attrs.len(), loc)?;
             for (k, at) in attrs {
-                write_str(out, k);
+                write_str(out, k, loc)?;
                 loc.push(Loc::Attr(k.clone()));
                 encode(m.get(k).unwrap_or(&Value::Null), at, out, loc)?;
                 loc.pop();
@@ -470,17 +473,29 @@ pub(super) fn encode(
                 "known dynamic values are not supported",
             ))
         }
+        // Never the value itself: it may be a secret.
         (v, ty) => {
             return Err(EncodeError::new(
                 loc,
-                format!("value {v:?} is not a {}", ty.friendly_name()),
+                format!("{} is not a {}", v.kind(), ty.friendly_name()),
             ))
         }
     }
     Ok(())
 }
 
-fn write_str(out: &mut Vec<u8>, s: &str) {
+/// A length that fits the 32 bits msgpack has for it, else an error (never
+/// a wrong length).
+fn len32(n: usize, what: &str, loc: &[Loc]) -> Result<u32, EncodeError> {
+    u32::try_from(n).map_err(|_| {
+        EncodeError::new(
+            loc,
+            format!("{what} of {n} is beyond msgpack's 4 GiB limit"),
+        )
+    })
+}
+
+fn write_str(out: &mut Vec<u8>, s: &str, loc: &[Loc]) -> Result<(), EncodeError> {
     let n = s.len();
     if n < 32 {
         // n < 32 fits the five length bits of a fixstr.
@@ -492,34 +507,40 @@ fn write_str(out: &mut Vec<u8>, s: &str) {
         out.push(0xda);
         out.extend_from_slice(&n16.to_be_bytes());
     } else {
+        let n32 = len32(n, "a string", loc)?;
         out.push(0xdb);
-        out.extend_from_slice(&u32::try_from(n).unwrap_or(u32::MAX).to_be_bytes());
+        out.extend_from_slice(&n32.to_be_bytes());
     }
     out.extend_from_slice(s.as_bytes());
+    Ok(())
 }
 
-fn write_array_len(out: &mut Vec<u8>, n: usize) {
+fn write_array_len(out: &mut Vec<u8>, n: usize, loc: &[Loc]) -> Result<(), EncodeError> {
     if n < 16 {
         out.push(0x90 | (n as u8));
     } else if let Ok(n16) = u16::try_from(n) {
         out.push(0xdc);
         out.extend_from_slice(&n16.to_be_bytes());
     } else {
+        let n32 = len32(n, "a list", loc)?;
         out.push(0xdd);
-        out.extend_from_slice(&u32::try_from(n).unwrap_or(u32::MAX).to_be_bytes());
+        out.extend_from_slice(&n32.to_be_bytes());
     }
+    Ok(())
 }
 
-fn write_map_len(out: &mut Vec<u8>, n: usize) {
+fn write_map_len(out: &mut Vec<u8>, n: usize, loc: &[Loc]) -> Result<(), EncodeError> {
     if n < 16 {
         out.push(0x80 | (n as u8));
     } else if let Ok(n16) = u16::try_from(n) {
         out.push(0xde);
         out.extend_from_slice(&n16.to_be_bytes());
     } else {
+        let n32 = len32(n, "a map", loc)?;
         out.push(0xdf);
-        out.extend_from_slice(&u32::try_from(n).unwrap_or(u32::MAX).to_be_bytes());
+        out.extend_from_slice(&n32.to_be_bytes());
     }
+    Ok(())
 }
 
 fn write_int(out: &mut Vec<u8>, i: i64) {

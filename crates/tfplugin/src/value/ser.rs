@@ -83,9 +83,14 @@ impl<'a> ser::Serializer for Typed<'a> {
     fn serialize_char(self, v: char) -> Result<Value, SerError> {
         self.serialize_str(v.encode_utf8(&mut [0; 4]))
     }
+    /// A string, or for a number the exact decimal text a
+    /// [`Number`](super::Number) field writes.
     fn serialize_str(self, v: &str) -> Result<Value, SerError> {
         match self.ty {
             Type::String => Ok(Value::String(v.to_string())),
+            Type::Number => Number::parse(v)
+                .map(Value::Number)
+                .ok_or_else(|| self.mismatch("string")),
             _ => Err(self.mismatch("string")),
         }
     }

@@ -24,7 +24,7 @@ fn all_types() -> Type {
 fn sample() -> Value {
     Value::object([
         ("s", Value::string("héllo")),
-        ("n", Value::Number(Number::Float(1.5))),
+        ("n", Value::Number(Number::from_f64(1.5).unwrap())),
         ("b", Value::Bool(true)),
         (
             "l",
@@ -109,13 +109,16 @@ fn numbers_in_every_encoding() {
         (vec![0xd0, 0x80], Number::Int(-128)),
         (
             vec![0xcf, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff],
-            Number::Big("18446744073709551615".into()),
+            Number::parse("18446744073709551615").unwrap(),
         ),
         (
             vec![0xcb, 0x40, 0x09, 0x21, 0xfb, 0x54, 0x44, 0x2d, 0x18],
-            Number::Float(std::f64::consts::PI),
+            Number::from_f64(std::f64::consts::PI).unwrap(),
         ),
-        (vec![0xca, 0x3f, 0xc0, 0x00, 0x00], Number::Float(1.5)),
+        (
+            vec![0xca, 0x3f, 0xc0, 0x00, 0x00],
+            Number::from_f64(1.5).unwrap(),
+        ),
         // Integral floats equal the integer.
         (
             vec![0xcb, 0x40, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00],
@@ -124,7 +127,7 @@ fn numbers_in_every_encoding() {
         // Terraform sends numbers beyond 64 bits as decimal strings.
         (
             vec![0xa5, b'1', b'e', b'+', b'3', b'0'],
-            Number::Float(1e30),
+            Number::parse("1000000000000000000000000000000").unwrap(),
         ),
         (vec![0xa2, b'4', b'2'], Number::Int(42)),
     ];
@@ -135,7 +138,49 @@ fn numbers_in_every_encoding() {
             "{bytes:x?}"
         );
     }
-    let big = Value::Number(Number::Big("123456789012345678901234567890".into()));
+    // Exact both ways: decimals, beyond 64 bits, huge exponents.
+    for text in [
+        "0.1",
+        "18446744073709551617",
+        "1e400",
+        "-2.5e-401",
+        "123456789012345678901234567890.000001",
+    ] {
+        let n = Value::Number(Number::parse(text).unwrap());
+        let bytes = n.to_msgpack(&Type::Number).unwrap();
+        assert_eq!(
+            Value::from_msgpack(&bytes, &Type::Number).unwrap(),
+            n,
+            "{text}"
+        );
+        let json = format!("{{\"n\": {text}}}");
+        let ty = Type::object([("n", Type::Number)]);
+        assert_eq!(
+            Value::from_json(json.as_bytes(), &ty).unwrap().attr("n"),
+            &n,
+            "{text}"
+        );
+    }
+    assert_ne!(
+        Number::parse("0.1").unwrap(),
+        Number::from_f64(0.1).unwrap()
+    );
+    assert_ne!(
+        Number::parse("18446744073709551617").unwrap(),
+        Number::parse("18446744073709551616").unwrap()
+    );
+    assert_eq!(
+        Number::parse("1.50").unwrap(),
+        Number::parse("15e-1").unwrap()
+    );
+    assert!(Number::parse("0.1").unwrap() < Number::parse("0.10000000000000001").unwrap());
+    assert!(Number::parse("-1e400").unwrap() < Number::Int(i64::MIN));
+    assert_eq!(Number::from_f64(0.5).unwrap().to_string(), "0.5");
+    assert_eq!(
+        Number::from_f64(0.1).unwrap().to_string(),
+        "0.1000000000000000055511151231257827021181583404541015625"
+    );
+    let big = Value::Number(Number::parse("123456789012345678901234567890").unwrap());
     let bytes = big.to_msgpack(&Type::Number).unwrap();
     assert_eq!(Value::from_msgpack(&bytes, &Type::Number).unwrap(), big);
 }
@@ -271,16 +316,28 @@ fn types_round_trip_through_json() {
     );
 }
 
+/// Integers, floats (kept as their exact binary value), and decimals of any
+/// size and exponent, including the cases Terraform users write.
+fn arb_number() -> BoxedStrategy<Number> {
+    prop_oneof![
+        any::<i64>().prop_map(Number::Int),
+        any::<u64>().prop_map(Number::from_u64),
+        any::<f64>().prop_filter_map("finite", Number::from_f64),
+        (any::<bool>(), "[1-9][0-9]{0,60}", -600i64..600).prop_map(|(neg, digits, exp)| {
+            let sign = if neg { "-" } else { "" };
+            Number::parse(&format!("{sign}{digits}e{exp}")).unwrap()
+        }),
+        prop::sample::select(vec!["0.1", "18446744073709551617", "1e400", "-1e-400", "0"])
+            .prop_map(|s| Number::parse(s).unwrap()),
+    ]
+    .boxed()
+}
+
 fn arb_value(ty: Type) -> BoxedStrategy<Value> {
     let leaf = match &ty {
         Type::String => any::<String>().prop_map(Value::String).boxed(),
         Type::Bool => any::<bool>().prop_map(Value::Bool).boxed(),
-        Type::Number => prop_oneof![
-            any::<i64>().prop_map(|i| Value::Number(Number::Int(i))),
-            (-1e300f64..1e300)
-                .prop_map(|f| Value::Number(Number::from_f64(f).unwrap_or(Number::Int(0)))),
-        ]
-        .boxed(),
+        Type::Number => arb_number().prop_map(Value::Number).boxed(),
         Type::List(et) => prop::collection::vec(arb_value((**et).clone()), 0..4)
             .prop_map(Value::List)
             .boxed(),
@@ -314,6 +371,35 @@ proptest! {
         let ty = all_types();
         let bytes = v.to_msgpack(&ty).unwrap();
         prop_assert_eq!(Value::from_msgpack(&bytes, &ty).unwrap(), v);
+    }
+
+    /// Through Terraform's JSON (as stored state holds it) and back.
+    #[test]
+    fn known_values_round_trip_through_json(v in arb_value(all_types())) {
+        let ty = all_types();
+        if let Some(j) = v.to_plain_json() {
+            let text = serde_json::to_vec(&j).unwrap();
+            prop_assert_eq!(Value::from_json(&text, &ty).unwrap(), v);
+        }
+    }
+
+    /// Exact order and equality: a < b iff their difference is negative,
+    /// and sets de-duplicate exactly.
+    #[test]
+    fn numbers_order_exactly(a in arb_number(), b in arb_number()) {
+        use std::cmp::Ordering;
+        let text_a = a.to_string();
+        prop_assert_eq!(Number::parse(&text_a).unwrap(), a.clone());
+        prop_assert_eq!(a.cmp(&b), b.cmp(&a).reverse());
+        prop_assert_eq!(a == b, a.cmp(&b) == Ordering::Equal);
+        // Rounding is monotonic: the floats' order, where it is strict, is theirs.
+        let (fa, fb) = (a.to_f64_lossy(), b.to_f64_lossy());
+        if fa < fb {
+            prop_assert_eq!(a.cmp(&b), Ordering::Less);
+        }
+        let set = Value::set(vec![Value::Number(a.clone()), Value::Number(b.clone())]);
+        let Value::Set(items) = set else { unreachable!() };
+        prop_assert_eq!(items.len(), if a == b { 1 } else { 2 });
     }
 
     #[test]
