@@ -5,7 +5,7 @@ CARGO ?= cargo
 # Terraform versions the acceptance suite must run under; .ci/run requires both.
 TF_ACC_REQUIRE ?= 1.15.5
 
-.PHONY: all build test tools fmt-check lint demo docs package bench clean
+.PHONY: all build test tools fmt-check lint demo docs package bench fuzz clean
 
 all: build
 
@@ -19,7 +19,7 @@ tools:
 fmt-check:
 	$(CARGO) fmt --all -- --check
 
-## Every test: unit, property and acceptance (real Terraform, each version).
+## Every test: unit, property, fuzz (a few seconds) and acceptance (real Terraform, each version).
 test: tools fmt-check
 	TF_ACC_REQUIRE=$(TF_ACC_REQUIRE) $(CARGO) test --locked --workspace
 
@@ -37,6 +37,11 @@ docs:
 ## This platform's release archive, checksums and manifest, named as goreleaser names them.
 package:
 	bash scripts/package.sh
+
+## The fuzz harness (tests/fuzz.rs) for FUZZ_SECONDS (default ten minutes), optimized.
+FUZZ_SECONDS ?= 600
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) $(CARGO) test --release --locked --test fuzz -- --nocapture
 
 ## Benchmarks (see bench/README.md).
 bench: tools

@@ -8,6 +8,8 @@
 pub mod conductorone;
 pub mod data_sources;
 pub mod docs;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod glue;
 pub mod http;
 pub mod provider;

@@ -140,6 +140,11 @@ struct TokenResponse {
     expires_in: Option<u64>,
 }
 
+/// Decodes a token endpoint answer (for the fuzz harness).
+pub(super) fn decode_token_answer(body: &[u8]) {
+    let _ = serde_json::from_slice::<TokenResponse>(body);
+}
+
 impl TokenSource {
     pub fn new(transport: Transport, auth: &Credentials) -> Result<TokenSource, C1Error> {
         let kind = match auth {

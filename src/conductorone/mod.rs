@@ -25,7 +25,9 @@ pub use error::C1Error;
 pub use model::{App, Connector, ConnectorStatus, User};
 pub use patch::{ConnectorPatch, Endpoint, EnvConfig, ENV_CONFIG_TYPE};
 
-use crate::http::{encode_segment, join_url, Idempotent, Prepared, Transport};
+use crate::http::{
+    encode_segment, join_url, ApiError, ErrorBody, Failure, Idempotent, Prepared, Transport,
+};
 use crate::secret::Secret;
 
 /// The ConductorOne API, sharing the process's transport and token.
@@ -387,4 +389,23 @@ fn app_path(app_id: &str) -> String {
 
 fn connector_path(app_id: &str, id: &str) -> String {
     format!("{}/connectors/{}", app_path(app_id), encode_segment(id))
+}
+
+/// Decodes `body` as each answer and each error this client reads (for the
+/// fuzz harness: none may panic).
+#[doc(hidden)]
+pub fn decode_any_answer(body: &[u8]) {
+    if let Ok(env) = serde_json::from_slice::<ConnectorViewEnvelope>(body) {
+        let _ = env.connector();
+    }
+    let _ = serde_json::from_slice::<AppEnvelope>(body);
+    let _ = serde_json::from_slice::<UserEnvelope>(body);
+    let _ = serde_json::from_slice::<Page<App>>(body);
+    let _ = serde_json::from_slice::<Page<ConnectorView>>(body);
+    let _ = serde_json::from_slice::<Value>(body);
+    auth::decode_token_answer(body);
+    for status in [400, 401, 403, 404, 429, 500, 503] {
+        let b = ErrorBody::new(status, None, body, vec!["c1_secret".into()]);
+        let _ = C1Error::from_failure(Failure::Status(b)).to_string();
+    }
 }

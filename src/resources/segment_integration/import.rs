@@ -11,11 +11,19 @@ fn parse_id(id: &str) -> Result<(&str, &str), Diagnostic> {
     id.split_once('/')
         .filter(|(a, c)| !a.is_empty() && !c.is_empty() && !c.contains('/'))
         .ok_or_else(|| {
+            let shown: String = id.chars().take(120).collect();
+            let more = if shown.len() < id.len() { "…" } else { "" };
             Diagnostic::error(
                 "Invalid import ID",
-                format!("Expected APP_ID/CONNECTOR_ID (the ConductorOne app and connector IDs), got {id:?}."),
+                format!("Expected APP_ID/CONNECTOR_ID (the ConductorOne app and connector IDs), got {shown:?}{more}."),
             )
         })
+}
+
+/// Checks an import ID as `terraform import` would (for the fuzz harness).
+#[doc(hidden)]
+pub fn check_import_id(id: &str) -> bool {
+    parse_id(id).is_ok()
 }
 
 impl SegmentIntegration {

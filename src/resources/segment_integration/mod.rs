@@ -23,6 +23,7 @@ use tfplugin::diag::{Diagnostic, Diagnostics};
 use tfplugin::framework::Context;
 use tfplugin::typed::{path_of, Change, Plan, TypedResource};
 
+pub use import::check_import_id;
 pub use model::SegmentIntegrationModel;
 
 use crate::conductorone::{C1Client, C1Error};
