@@ -14,9 +14,9 @@ use crate::segment::{SegmentClient, SegmentError};
 
 /// The Segment token for a data source: its own `segment_access_token` if
 /// set, else the provider's.
-pub fn segment_token(own: Option<&str>, configured: &Configured) -> Result<Secret, Diagnostic> {
+pub fn segment_token(own: Option<&Secret>, configured: &Configured) -> Result<Secret, Diagnostic> {
     match own {
-        Some(s) => Ok(Secret::new(s)),
+        Some(s) => Ok(s.clone()),
         None => configured.segment_access_token.clone().map_err(|d| {
             Diagnostic::error(
                 d.summary,
@@ -43,7 +43,7 @@ pub fn segment_client(
 /// source's own token, if it sets one).
 pub fn segment_setup(
     shared: &Shared,
-    own: Option<&str>,
+    own: Option<&Secret>,
 ) -> Result<(SegmentClient, Secret), Diagnostic> {
     let configured = shared.configured()?;
     Ok((

@@ -47,7 +47,7 @@ pub struct ProviderModel {
     /// (`secret-token:conductorone.com:v1:...`). Environment variable:
     /// `CONDUCTORONE_CLIENT_SECRET`.
     #[schemars(extend("x-tf-sensitive" = true, "x-tf-validate" = ["not_empty"]))]
-    pub client_secret: Option<String>,
+    pub client_secret: Option<Secret>,
     /// An OIDC token from a workload identity provider, exchanged (RFC 8693)
     /// for a ConductorOne access token through the workload federation trust
     /// named by `client_id` (a `.../wfe` client ID). Environment variables, in
@@ -57,7 +57,7 @@ pub struct ProviderModel {
     /// Terraform sets these when workload identity is enabled). Used instead of
     /// `client_secret` when set.
     #[schemars(extend("x-tf-sensitive" = true, "x-tf-validate" = ["not_empty"]))]
-    pub oidc_token: Option<String>,
+    pub oidc_token: Option<Secret>,
     /// The Segment Public API address. Defaults to
     /// `https://api.segmentapis.com`; EU workspaces use
     /// `https://eu1.api.segmentapis.com`. Environment variable: `SEGMENT_API_URL`.
@@ -67,7 +67,7 @@ pub struct ProviderModel {
     /// by the data sources and as the default token for reads. Environment
     /// variable: `SEGMENT_ACCESS_TOKEN`.
     #[schemars(extend("x-tf-sensitive" = true, "x-tf-validate" = ["not_empty"]))]
-    pub segment_access_token: Option<String>,
+    pub segment_access_token: Option<Secret>,
 }
 
 /// Where a workload identity token may come from, in order.

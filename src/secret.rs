@@ -1,20 +1,30 @@
-//! A string that never prints itself.
+//! A string that never prints itself, and is wiped from memory when dropped.
 
 use std::fmt;
 
-/// A secret value: tokens, client secrets. `Debug` and `Display` print
-/// `REDACTED`, so a secret cannot reach a log line or an error message by
-/// accident; [`Secret::expose`] is the one way to read it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
+use zeroize::Zeroizing;
+
+/// A secret value: tokens, client secrets, OIDC and access tokens. `Debug`
+/// and `Display` print `REDACTED`, so a secret cannot reach a log line or an
+/// error message by accident; [`Secret::expose`] is the one way to read it.
+/// Its memory is zeroed when it is dropped.
+///
+/// In a model, a `Secret` attribute is a string: it serializes to its value
+/// (Terraform stores sensitive attributes that are not write-only), and it
+/// is empty by default.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Secret(Zeroizing<String>);
 
 impl Secret {
     pub fn new(s: impl Into<String>) -> Self {
-        Secret(s.into())
+        Secret(Zeroizing::new(s.into()))
     }
     /// The secret itself, for the one place that must send it.
     pub fn expose(&self) -> &str {
         &self.0
+    }
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 }
 
@@ -30,6 +40,43 @@ impl fmt::Display for Secret {
     }
 }
 
+impl serde::Serialize for Secret {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.expose())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Secret {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Secret, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Secret;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Secret, E> {
+                Ok(Secret::new(v))
+            }
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Secret, E> {
+                Ok(Secret::new(v))
+            }
+        }
+        d.deserialize_string(V)
+    }
+}
+
+impl schemars::JsonSchema for Secret {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Secret".into()
+    }
+    fn inline_schema() -> bool {
+        true
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({ "type": "string" })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -39,5 +86,22 @@ mod tests {
         let s = Secret::new("hunter2");
         assert_eq!(format!("{s} {s:?}"), "REDACTED Secret(REDACTED)");
         assert_eq!(s.expose(), "hunter2");
+    }
+
+    #[test]
+    fn reads_and_writes_as_a_string() {
+        let s: Secret = serde_json::from_str("\"hunter2\"").unwrap();
+        assert_eq!(s.expose(), "hunter2");
+        assert_eq!(serde_json::to_string(&s).unwrap(), "\"hunter2\"");
+        #[derive(Debug, serde::Deserialize)]
+        struct M {
+            #[allow(dead_code)]
+            token: Option<Secret>,
+        }
+        let m: M = serde_json::from_str(r#"{"token":"hunter2"}"#).unwrap();
+        assert!(
+            !format!("{m:?}").contains("hunter2"),
+            "a model's Debug hides it"
+        );
     }
 }

@@ -135,7 +135,7 @@ pub struct TokenSource {
 
 #[derive(Deserialize)]
 struct TokenResponse {
-    access_token: String,
+    access_token: Secret,
     #[serde(default)]
     expires_in: Option<u64>,
 }
@@ -185,8 +185,11 @@ impl TokenSource {
         })
     }
 
-    /// The token request's form, and the secrets in it (for scrubbing errors).
-    fn token_form(&self) -> (Vec<(&'static str, String)>, Vec<String>) {
+    /// The token request's form, and the secrets in it (for scrubbing
+    /// errors). Each form value is held as a [`Secret`] (wiped when the
+    /// attempt ends): the form carries the assertion or the subject token.
+    fn token_form(&self) -> (Vec<(&'static str, Secret)>, Vec<Secret>) {
+        let plain = |s: &str| Secret::new(s);
         match &self.kind {
             Kind::Static(_) => (Vec::new(), Vec::new()),
             Kind::Assertion {
@@ -196,27 +199,27 @@ impl TokenSource {
                 secret,
                 ..
             } => {
-                let jwt = assertion(key, client_id, audience);
+                let jwt = Secret::new(assertion(key, client_id, audience));
                 (
                     vec![
-                        ("grant_type", "client_credentials".to_string()),
-                        ("client_id", client_id.clone()),
-                        ("client_assertion_type", JWT_BEARER.to_string()),
+                        ("grant_type", plain("client_credentials")),
+                        ("client_id", plain(client_id)),
+                        ("client_assertion_type", plain(JWT_BEARER)),
                         ("client_assertion", jwt.clone()),
                     ],
-                    vec![secret.expose().to_string(), jwt],
+                    vec![secret.clone(), jwt],
                 )
             }
             Kind::Exchange {
                 client_id, subject, ..
             } => (
                 vec![
-                    ("grant_type", TOKEN_EXCHANGE.to_string()),
-                    ("client_id", client_id.clone()),
-                    ("subject_token", subject.expose().to_string()),
-                    ("subject_token_type", JWT_TOKEN_TYPE.to_string()),
+                    ("grant_type", plain(TOKEN_EXCHANGE)),
+                    ("client_id", plain(client_id)),
+                    ("subject_token", subject.clone()),
+                    ("subject_token_type", plain(JWT_TOKEN_TYPE)),
                 ],
-                vec![subject.expose().to_string()],
+                vec![subject.clone()],
             ),
         }
     }
@@ -249,7 +252,7 @@ impl TokenSource {
                 "the token response has no access_token".into(),
             ));
         }
-        let token = Secret::new(tr.access_token);
+        let token = tr.access_token;
         let lifetime = Duration::from_secs(tr.expires_in.unwrap_or(600));
         *cached = Some((token.clone(), Instant::now() + lifetime));
         tracing::debug!(

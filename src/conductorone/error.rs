@@ -114,12 +114,17 @@ mod tests {
             502,
             None,
             body.as_bytes(),
-            vec![token.clone()],
+            vec![crate::secret::Secret::new(token.clone())],
         ));
         let text = e.to_string();
         assert!(!text.contains("tok_") && !text.contains("sssss"), "{text}");
         let rpc = format!(r#"{{"code":5,"message":"no {token}"}}"#);
-        let e = C1Error::from_body(&ErrorBody::new(404, None, rpc.as_bytes(), vec![token]));
+        let e = C1Error::from_body(&ErrorBody::new(
+            404,
+            None,
+            rpc.as_bytes(),
+            vec![crate::secret::Secret::new(token)],
+        ));
         assert!(e.is_not_found());
         assert!(e.to_string().contains("no REDACTED"), "{e}");
     }

@@ -373,9 +373,8 @@ impl C1Client {
                 if let Some(b) = body {
                     request = request.json(b);
                 }
-                let mut secrets: Vec<String> =
-                    secrets.iter().map(|s| s.expose().to_string()).collect();
-                secrets.push(token.expose().to_string());
+                let mut secrets: Vec<Secret> = secrets.iter().map(|s| (*s).clone()).collect();
+                secrets.push(token.clone());
                 Ok(Prepared { request, secrets })
             })
             .await?;
@@ -405,7 +404,7 @@ pub fn decode_any_answer(body: &[u8]) {
     let _ = serde_json::from_slice::<Value>(body);
     auth::decode_token_answer(body);
     for status in [400, 401, 403, 404, 429, 500, 503] {
-        let b = ErrorBody::new(status, None, body, vec!["c1_secret".into()]);
+        let b = ErrorBody::new(status, None, body, vec![Secret::new("c1_secret")]);
         let _ = C1Error::from_failure(Failure::Status(b)).to_string();
     }
 }

@@ -44,7 +44,7 @@ pub struct SegmentGroupModel {
     /// A Segment Public API token to use instead of the provider's
     /// `segment_access_token`.
     #[schemars(extend("x-tf-sensitive" = true, "x-tf-validate" = ["not_empty"]))]
-    pub segment_access_token: Option<String>,
+    pub segment_access_token: Option<Secret>,
 }
 
 pub struct SegmentGroup {
@@ -105,7 +105,7 @@ impl TypedDataSource for SegmentGroup {
     }
 
     async fn read(&self, ctx: &Context, mut m: Self::Model) -> Result<Self::Model, Diagnostic> {
-        let (client, token) = segment_setup(&self.shared, m.segment_access_token.as_deref())?;
+        let (client, token) = segment_setup(&self.shared, m.segment_access_token.as_ref())?;
         let lookup = Lookup::of(m.id.as_deref(), m.name.as_deref());
         let group = find_group(ctx, &client, &token, lookup).await?;
         let members = cancellable(ctx, client.group_members(&token, &group.id))

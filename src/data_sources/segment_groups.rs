@@ -1,5 +1,6 @@
 //! `conductorone_segment_groups`: every user group of the Segment workspace.
 
+use crate::secret::Secret;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -25,7 +26,7 @@ pub struct SegmentGroupsModel {
     /// A Segment Public API token to use instead of the provider's
     /// `segment_access_token`.
     #[schemars(extend("x-tf-sensitive" = true, "x-tf-validate" = ["not_empty"]))]
-    pub segment_access_token: Option<String>,
+    pub segment_access_token: Option<Secret>,
     /// The groups.
     #[schemars(extend("x-tf-computed" = true))]
     pub groups: Option<Vec<GroupModel>>,
@@ -50,7 +51,7 @@ impl TypedDataSource for SegmentGroups {
     }
 
     async fn read(&self, ctx: &Context, mut m: Self::Model) -> Result<Self::Model, Diagnostic> {
-        let (client, token) = segment_setup(&self.shared, m.segment_access_token.as_deref())?;
+        let (client, token) = segment_setup(&self.shared, m.segment_access_token.as_ref())?;
         let groups = cancellable(ctx, client.groups(&token))
             .await?
             .map_err(|e| segment_error("Cannot read the Segment user groups", &e))?;

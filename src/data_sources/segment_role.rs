@@ -1,5 +1,6 @@
 //! `conductorone_segment_role`: one Segment role, by ID or name.
 
+use crate::secret::Secret;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -32,7 +33,7 @@ pub struct SegmentRoleModel {
     /// A Segment Public API token to use instead of the provider's
     /// `segment_access_token`.
     #[schemars(extend("x-tf-sensitive" = true, "x-tf-validate" = ["not_empty"]))]
-    pub segment_access_token: Option<String>,
+    pub segment_access_token: Option<Secret>,
 }
 
 pub struct SegmentRole {
@@ -54,7 +55,7 @@ impl TypedDataSource for SegmentRole {
     }
 
     async fn read(&self, ctx: &Context, mut m: Self::Model) -> Result<Self::Model, Diagnostic> {
-        let (client, token) = segment_setup(&self.shared, m.segment_access_token.as_deref())?;
+        let (client, token) = segment_setup(&self.shared, m.segment_access_token.as_ref())?;
         let roles = cancellable(ctx, client.roles(&token))
             .await?
             .map_err(|e| segment_error("Cannot read the Segment roles", &e))?;

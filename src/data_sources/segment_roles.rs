@@ -1,5 +1,6 @@
 //! `conductorone_segment_roles`: every role of the Segment workspace.
 
+use crate::secret::Secret;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -24,7 +25,7 @@ pub struct SegmentRolesModel {
     /// A Segment Public API token to use instead of the provider's
     /// `segment_access_token`.
     #[schemars(extend("x-tf-sensitive" = true, "x-tf-validate" = ["not_empty"]))]
-    pub segment_access_token: Option<String>,
+    pub segment_access_token: Option<Secret>,
     /// The roles.
     #[schemars(extend("x-tf-computed" = true))]
     pub roles: Option<Vec<RoleModel>>,
@@ -49,7 +50,7 @@ impl TypedDataSource for SegmentRoles {
     }
 
     async fn read(&self, ctx: &Context, mut m: Self::Model) -> Result<Self::Model, Diagnostic> {
-        let (client, token) = segment_setup(&self.shared, m.segment_access_token.as_deref())?;
+        let (client, token) = segment_setup(&self.shared, m.segment_access_token.as_ref())?;
         let roles = cancellable(ctx, client.roles(&token))
             .await?
             .map_err(|e| segment_error("Cannot read the Segment roles", &e))?;

@@ -1,5 +1,6 @@
 //! `conductorone_segment_workspace`: the Segment workspace a token belongs to.
 
+use crate::secret::Secret;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -29,7 +30,7 @@ pub struct SegmentWorkspaceModel {
     /// A Segment Public API token to use instead of the provider's
     /// `segment_access_token`.
     #[schemars(extend("x-tf-sensitive" = true, "x-tf-validate" = ["not_empty"]))]
-    pub segment_access_token: Option<String>,
+    pub segment_access_token: Option<Secret>,
 }
 
 pub struct SegmentWorkspace {
@@ -51,7 +52,7 @@ impl TypedDataSource for SegmentWorkspace {
     }
 
     async fn read(&self, ctx: &Context, mut m: Self::Model) -> Result<Self::Model, Diagnostic> {
-        let (client, token) = segment_setup(&self.shared, m.segment_access_token.as_deref())?;
+        let (client, token) = segment_setup(&self.shared, m.segment_access_token.as_ref())?;
         let ws = cancellable(ctx, client.workspace(&token))
             .await?
             .map_err(|e| segment_error("Cannot read the Segment workspace", &e))?;

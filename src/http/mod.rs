@@ -12,6 +12,8 @@ use std::time::Duration;
 use bytes::Bytes;
 use serde::de::DeserializeOwned;
 
+use crate::secret::Secret;
+
 pub use retry::{encode_segment, join_url, RetryPolicy, Retryable};
 
 /// The most of a response body we read (a page of 200 Segment groups is a
@@ -36,7 +38,7 @@ pub struct ErrorBody {
     pub status: u16,
     pub retry_after: Option<Duration>,
     body: Bytes,
-    secrets: Vec<String>,
+    secrets: Vec<Secret>,
 }
 
 impl ErrorBody {
@@ -44,7 +46,7 @@ impl ErrorBody {
         status: u16,
         retry_after: Option<Duration>,
         body: &[u8],
-        secrets: Vec<String>,
+        secrets: Vec<Secret>,
     ) -> Self {
         ErrorBody {
             status,
@@ -68,7 +70,7 @@ impl ErrorBody {
     /// [`MAX_MESSAGE`] characters (scrubbed first, so that no part of a
     /// secret straddling the cut remains).
     pub fn scrub(&self, text: &str) -> String {
-        scrub(text, self.secrets.iter().map(String::as_str))
+        scrub(text, self.secrets.iter().map(Secret::expose))
     }
 }
 
@@ -104,7 +106,7 @@ pub enum Idempotent {
 /// One attempt's request, and the secrets it carries.
 pub struct Prepared {
     pub request: reqwest::RequestBuilder,
-    pub secrets: Vec<String>,
+    pub secrets: Vec<Secret>,
 }
 
 /// The process's HTTP client with a retry policy.

@@ -130,7 +130,7 @@ mod tests {
 
     impl SegmentError {
         fn from_response(status: u16, body: &[u8], token: &Secret) -> Self {
-            let secrets = vec![token.expose().to_string()];
+            let secrets = vec![token.clone()];
             SegmentError::from_body(&ErrorBody::new(status, None, body, secrets))
         }
     }

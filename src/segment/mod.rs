@@ -257,7 +257,7 @@ impl SegmentClient {
                     );
                 Ok(Prepared {
                     request,
-                    secrets: vec![token.expose().to_string()],
+                    secrets: vec![token.clone()],
                 })
             })
             .await?;
@@ -277,7 +277,7 @@ pub fn decode_any_answer(body: &[u8]) {
     let _ = serde_json::from_slice::<Envelope<Page<Member>>>(body);
     let _ = serde_json::from_slice::<Envelope<GroupData>>(body);
     for status in [400, 401, 403, 404, 429, 500] {
-        let b = crate::http::ErrorBody::new(status, None, body, vec!["sgp_secret".into()]);
+        let b = crate::http::ErrorBody::new(status, None, body, vec![Secret::new("sgp_secret")]);
         let e =
             <SegmentError as crate::http::ApiError>::from_failure(crate::http::Failure::Status(b));
         let _ = e.to_string();

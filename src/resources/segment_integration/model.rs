@@ -1,6 +1,7 @@
 //! The resource's model: its schema, docs page and per-attribute behaviour
 //! all derive from this one declaration.
 
+use crate::secret::Secret;
 use std::collections::BTreeSet;
 
 use schemars::JsonSchema;
@@ -82,7 +83,7 @@ pub struct SegmentIntegrationModel {
         "x-tf-sensitive" = true,
         "x-tf-validate" = ["not_empty", {"conflicts_with": ["segment_access_token_wo"]}]
     ))]
-    pub segment_access_token: Option<String>,
+    pub segment_access_token: Option<Secret>,
     /// A Segment Public API token with the Workspace Owner access level,
     /// write-only: never in the plan or the state. Sent when the connector is
     /// created and whenever `segment_access_token_wo_version` changes.
@@ -91,7 +92,7 @@ pub struct SegmentIntegrationModel {
         "x-tf-write-only" = true,
         "x-tf-validate" = ["not_empty"]
     ))]
-    pub segment_access_token_wo: Option<String>,
+    pub segment_access_token_wo: Option<Secret>,
     /// A number to change whenever `segment_access_token_wo` should be sent
     /// again (such as after rotating the token). Any number, kept exactly
     /// (`2`, `20261129`, `0.1`, `1e400`).
@@ -117,10 +118,10 @@ pub struct SegmentIntegrationModel {
 
 impl SegmentIntegrationModel {
     /// The token the configuration sets, whichever attribute holds it.
-    pub fn token(&self) -> Option<&str> {
+    pub fn token(&self) -> Option<&Secret> {
         self.segment_access_token_wo
-            .as_deref()
-            .or(self.segment_access_token.as_deref())
+            .as_ref()
+            .or(self.segment_access_token.as_ref())
     }
 
     /// True when this change sends a (new) token, or removes it.

@@ -47,7 +47,7 @@ impl SegmentIntegration {
             return Ok(None);
         };
         let at = token_path(config);
-        let token = Secret::new(t);
+        let token = t.clone();
         let segment = segment_client(&self.shared, &*self.shared.configured()?)?;
         let workspace = cancellable(ctx, segment.workspace(&token))
             .await?
