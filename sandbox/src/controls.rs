@@ -42,6 +42,13 @@ pub struct Fault {
     /// Carry the request out before losing its answer.
     #[serde(default)]
     pub commit: bool,
+    /// Fail each matching request with this probability (0 to 1) instead of
+    /// the next `count`; the fault stays until the faults are cleared.
+    pub rate: Option<f64>,
+    /// Answer with this text (as `text/html`, as a proxy would) instead of
+    /// the API's error shape; `{bearer}` stands for the request's bearer
+    /// token, as a misbehaving server might echo it.
+    pub body: Option<String>,
 }
 
 fn any() -> String {
@@ -146,6 +153,18 @@ async fn add_fault(State(sb): State<Arc<Sandbox>>, body: axum::body::Bytes) -> R
         return json_response(
             StatusCode::BAD_REQUEST,
             json!({ "error": "a fault needs status, hang_ms or reset" }),
+        );
+    }
+    if f.rate.is_some_and(|r| !(0.0..=1.0).contains(&r)) {
+        return json_response(
+            StatusCode::BAD_REQUEST,
+            json!({ "error": "rate must be between 0 and 1" }),
+        );
+    }
+    if f.body.is_some() && f.status.is_none() {
+        return json_response(
+            StatusCode::BAD_REQUEST,
+            json!({ "error": "a fault with a body needs a status" }),
         );
     }
     if f.reset && f.status.is_some() {

@@ -263,6 +263,11 @@ impl Sandbox {
         let i = faults
             .iter()
             .position(|f| f.matches(method.as_str(), path))?;
+        if let Some(rate) = faults[i].rate {
+            #[allow(clippy::cast_precision_loss)]
+            let draw = (self.ids.next_u64() % 1_000_000) as f64 / 1_000_000.0;
+            return (draw < rate).then(|| faults[i].clone());
+        }
         if faults[i].skip > 0 {
             faults[i].skip -= 1;
             return None;
@@ -347,6 +352,13 @@ async fn api_layer(State(sb): State<Arc<Sandbox>>, req: Request, next: Next) -> 
 /// A request under fault `f`: carried out first when the fault commits, then
 /// hung, reset, or answered with the fault's status (or normally).
 async fn faulty(sb: &Sandbox, f: &Fault, path: &str, req: Request, next: Next) -> Response {
+    let bearer = req
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("")
+        .to_string();
     let (acted, pending) = if f.commit {
         (Some(strictly(sb, req, next).await), None)
     } else {
@@ -360,6 +372,16 @@ async fn faulty(sb: &Sandbox, f: &Fault, path: &str, req: Request, next: Next) -
     }
     if f.reset {
         return reset_response();
+    }
+    if let (Some(status), Some(body)) = (f.status, &f.body) {
+        let code = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
+        let mut resp = Response::new(axum::body::Body::from(body.replace("{bearer}", &bearer)));
+        *resp.status_mut() = code;
+        resp.headers_mut().insert(
+            axum::http::header::CONTENT_TYPE,
+            axum::http::HeaderValue::from_static("text/html"),
+        );
+        return resp;
     }
     if let Some(status) = f.status {
         return fault_response(path, status, f.retry_after);

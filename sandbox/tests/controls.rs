@@ -292,3 +292,52 @@ async fn state_file_survives_a_restart() {
     drop(sb);
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// A fault with a rate fails about that share of matching requests, until
+/// cleared; a fault with a body answers it as a proxy would, echoing the
+/// bearer token where asked.
+#[tokio::test]
+async fn random_faults_and_plain_bodies() {
+    let sb = start(&[]);
+    let t = sb.token_with_secret().await;
+    sb.fault(json!({ "method": "GET", "path": "/api/v1/users", "status": 503, "rate": 0.25 }))
+        .await;
+    let mut failed = 0;
+    for _ in 0..400 {
+        let (s, _) = sb.c1("GET", "/api/v1/users", &t, None).await;
+        assert!(s == 200 || s == 503, "{s}");
+        failed += usize::from(s == 503);
+    }
+    assert!(
+        (50..150).contains(&failed),
+        "{failed} of 400 failed at rate 0.25"
+    );
+    sb.clear_faults().await;
+    let (s, _) = sb.c1("GET", "/api/v1/users", &t, None).await;
+    assert_eq!(s, 200);
+
+    sb.fault(json!({ "path": "/api/v1/apps", "status": 502, "body": "<html>bad gateway {bearer}</html>" }))
+        .await;
+    let r = sb
+        .http
+        .get(format!("{}/api/v1/apps", sb.base()))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 502);
+    assert_eq!(r.headers()["content-type"], "text/html");
+    assert_eq!(
+        r.text().await.unwrap(),
+        format!("<html>bad gateway {t}</html>")
+    );
+
+    let r = sb
+        .http
+        .post(format!("{}/__sandbox/faults", sb.base()))
+        .json(&json!({ "path": "/x", "status": 500, "rate": 2.0 }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400, "a rate is a probability");
+}

@@ -55,12 +55,17 @@ struct RequestError {
     kind: Option<String>,
 }
 
-/// Segment's own message from an error body, scrubbed and cut.
+/// Segment's own message from an error body, else the body's text (a
+/// proxy's page, say); scrubbed, then cut.
 fn body_message(body: &ErrorBody) -> Option<String> {
-    let env: ErrorEnvelope = body.json()?;
-    let first = env.errors.into_iter().next()?;
-    let text = first.message.or(first.kind)?;
-    Some(body.scrub(&text))
+    let own = body.json::<ErrorEnvelope>().and_then(|env| {
+        let first = env.errors.into_iter().next()?;
+        first.message.or(first.kind)
+    });
+    match own {
+        Some(text) => Some(body.scrub(&text)),
+        None => Some(body.text()).filter(|t| !t.trim().is_empty()),
+    }
 }
 
 impl SegmentError {
@@ -159,7 +164,19 @@ mod tests {
         );
         let e = SegmentError::from_response(500, long.as_bytes(), &token);
         assert!(e.to_string().len() < 400);
-        let e = SegmentError::from_response(502, b"<html>bad gateway</html>", &token);
+        let token = Secret::new("tok_123");
+        let e = SegmentError::from_response(502, b"<html>bad gateway tok_123</html>", &token);
+        assert_eq!(
+            e.to_string(),
+            "Segment answered HTTP 502: <html>bad gateway REDACTED</html>"
+        );
+        let e = SegmentError::from_response(502, b" \n", &token);
         assert_eq!(e.to_string(), "Segment answered HTTP 502");
+        // A token across the cut: scrubbed first, so no part of it shows.
+        let tok = format!("tok_{}", "s".repeat(60));
+        let body = format!("{}{tok}", "<".repeat(280));
+        let e = SegmentError::from_response(502, body.as_bytes(), &Secret::new(tok.clone()));
+        let text = e.to_string();
+        assert!(!text.contains("tok_") && !text.contains("sssss"), "{text}");
     }
 }

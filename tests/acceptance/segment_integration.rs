@@ -732,3 +732,54 @@ fn token_versions_are_exact_numbers() {
         assert!(sb.connectors().is_empty() && sb.apps().is_empty());
     });
 }
+
+/// A server that echoes the request's token in a non-JSON error body, placed
+/// across the 300-character cut of what a diagnostic shows: no part of the
+/// token reaches Terraform's output or logs (scrubbed before the cut), for
+/// the Segment token at plan and ConductorOne's access token at apply.
+#[test]
+fn a_token_across_the_cut_of_an_error_body_is_nowhere() {
+    let sb = Sandbox::start(&[]);
+    let token = sb.var("SEGMENT_ACCESS_TOKEN").to_string();
+    let echo = |status: u16, method: &str, path: &str| {
+        json!({
+            "method": method,
+            "path": path,
+            "status": status,
+            "count": 20,
+            "body": format!("<html>{}{{bearer}}</html>", "<".repeat(284)),
+        })
+    };
+    each_terraform(|tf| {
+        let mut wd = WorkDir::new(tf);
+        sb.configure(&mut wd);
+        wd.setenv("TF_LOG", "trace");
+        wd.setenv("TF_VAR_token", &token);
+        wd.config(&format!(
+            "variable \"token\" {{\n  type      = string\n  sensitive = true\n  ephemeral = true\n}}\n\n{}",
+            resource("  segment_access_token_wo = var.token")
+        ));
+        sb.fault(&echo(400, "GET", "/segment/"));
+        let plan = wd.run(&["plan", "-no-color"]);
+        plan.failure()
+            .contains("Cannot check the token against Segment");
+        sb.clear_faults();
+        sb.fault(&echo(400, "POST", "/api/v1/apps"));
+        let apply = wd.run(&["apply", "-auto-approve", "-no-color"]);
+        apply
+            .failure()
+            .contains("Cannot create the ConductorOne app");
+        sb.clear_faults();
+        for (what, out) in [("plan", &plan), ("apply", &apply)] {
+            let text = crate::harness::squash(&out.all());
+            assert!(
+                text.contains("<<<<REDACTED"),
+                "{what}: the token's place is marked"
+            );
+            for s in [&token[..10], "c1sbx_"] {
+                assert!(!text.contains(s), "{what}: part of a token ({s}…) shows");
+            }
+        }
+        assert!(sb.apps().is_empty() && sb.connectors().is_empty());
+    });
+}

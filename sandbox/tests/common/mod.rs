@@ -180,6 +180,16 @@ impl Sandbox {
             .unwrap();
         assert_eq!(r.status(), 201, "fault accepted");
     }
+
+    pub async fn clear_faults(&self) {
+        let r = self
+            .http
+            .delete(format!("{}/__sandbox/faults", self.base()))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200, "faults cleared");
+    }
 }
 
 /// The Ed25519 key of a `secret-token:conductorone.com:v1:` client secret.
