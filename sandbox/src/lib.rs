@@ -258,27 +258,35 @@ impl Sandbox {
         n
     }
 
+    /// The fault for this request: the first matching fault with a rate that
+    /// fires, or the first matching counted fault (whose count it uses up).
     fn take_fault(&self, method: &Method, path: &str) -> Option<Fault> {
         let mut faults = lock(&self.faults);
-        let i = faults
-            .iter()
-            .position(|f| f.matches(method.as_str(), path))?;
-        if let Some(rate) = faults[i].rate {
-            #[allow(clippy::cast_precision_loss)]
-            let draw = (self.ids.next_u64() % 1_000_000) as f64 / 1_000_000.0;
-            return (draw < rate).then(|| faults[i].clone());
+        for i in 0..faults.len() {
+            if !faults[i].matches(method.as_str(), path) {
+                continue;
+            }
+            if let Some(rate) = faults[i].rate {
+                #[allow(clippy::cast_precision_loss)]
+                let draw = (self.ids.next_u64() % 1_000_000) as f64 / 1_000_000.0;
+                if draw < rate {
+                    return Some(faults[i].clone());
+                }
+                continue;
+            }
+            if faults[i].skip > 0 {
+                faults[i].skip -= 1;
+                return None;
+            }
+            let f = faults[i].clone();
+            if faults[i].count <= 1 {
+                faults.remove(i);
+            } else {
+                faults[i].count -= 1;
+            }
+            return Some(f);
         }
-        if faults[i].skip > 0 {
-            faults[i].skip -= 1;
-            return None;
-        }
-        let f = faults[i].clone();
-        if faults[i].count <= 1 {
-            faults.remove(i);
-        } else {
-            faults[i].count -= 1;
-        }
-        Some(f)
+        None
     }
 
     /// Counts a Segment request against the token's budget; `Err(retry after)` when spent.

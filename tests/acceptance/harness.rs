@@ -123,6 +123,32 @@ pub fn each_terraform(test: impl Fn(&Terraform)) {
     assert!(failed.is_empty(), "failed under Terraform {failed:?}");
 }
 
+/// Points `wd` at a wrapper of the provider that records each start in the
+/// file it returns (one line per provider process).
+pub fn count_provider_starts(wd: &WorkDir) -> PathBuf {
+    let bin = provider_binary();
+    let wrap_dir = wd.path().join("wrapped");
+    std::fs::create_dir_all(&wrap_dir).expect("wrapper dir");
+    let count_file = wd.path().join("starts");
+    let wrapper = wrap_dir.join("terraform-provider-conductorone");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\necho start >> '{}'\nexec '{}' \"$@\"\n",
+            count_file.display(),
+            bin.display()
+        ),
+    )
+    .expect("write wrapper");
+    std::fs::set_permissions(
+        &wrapper,
+        std::os::unix::fs::PermissionsExt::from_mode(0o755),
+    )
+    .expect("chmod wrapper");
+    wd.use_provider_dir(&wrap_dir);
+    count_file
+}
+
 /// Sends `signal` (`INT`, `KILL`) to the process group `child` leads.
 pub fn signal_group(child: &std::process::Child, signal: &str) {
     let ok = Command::new("kill")

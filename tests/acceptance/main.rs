@@ -4,10 +4,11 @@
 mod crash_safe;
 mod examples;
 mod harness;
+mod load;
 mod mock_http;
 mod plugin_process;
 mod provider_config;
 mod release;
 mod sandbox;
 mod segment_data_sources;
-mod segment_integration;
+pub mod segment_integration;

@@ -524,27 +524,7 @@ fn fifty_resources_share_one_token_per_provider_process() {
         .clone();
     let mut wd = WorkDir::new(&tf);
     sb.configure(&mut wd);
-    // Count provider processes with a wrapper the CLI config points at.
-    let bin = crate::harness::provider_binary();
-    let wrap_dir = wd.path().join("wrapped");
-    std::fs::create_dir_all(&wrap_dir).unwrap();
-    let count_file = wd.path().join("starts");
-    let wrapper = wrap_dir.join("terraform-provider-conductorone");
-    std::fs::write(
-        &wrapper,
-        format!(
-            "#!/bin/sh\necho start >> '{}'\nexec '{}' \"$@\"\n",
-            count_file.display(),
-            bin.display()
-        ),
-    )
-    .unwrap();
-    std::fs::set_permissions(
-        &wrapper,
-        std::os::unix::fs::PermissionsExt::from_mode(0o755),
-    )
-    .unwrap();
-    wd.use_provider_dir(&wrap_dir);
+    let count_file = crate::harness::count_provider_starts(&wd);
     wd.config(&resource_count(50, sb.var("SEGMENT_ACCESS_TOKEN")));
     let token_requests = |sb: &Sandbox| {
         sb.requests()
@@ -571,7 +551,7 @@ fn fifty_resources_share_one_token_per_provider_process() {
     assert!(sb.connectors().is_empty() && sb.apps().is_empty());
 }
 
-fn resource_count(n: usize, token: &str) -> String {
+pub fn resource_count(n: usize, token: &str) -> String {
     format!(
         "provider \"conductorone\" {{}}\n\nresource \"conductorone_segment_integration\" \"seg\" {{\n  count = {n}\n  display_name = \"Segment ${{count.index}}\"\n  segment_access_token = \"{token}\"\n}}\n"
     )
