@@ -208,9 +208,11 @@ async fn access_tokens_expire_and_unknown_ones_are_refused() {
     let token = sb.token_with_secret().await;
     let (s, _) = sb.c1("GET", "/api/v1/apps", &token, None).await;
     assert_eq!(s, 200);
-    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
-    let (s, body) = sb.c1("GET", "/api/v1/apps", &token, None).await;
-    assert_eq!(s, 401);
+    let body = common::eventually("the token to expire", || async {
+        let (s, body) = sb.c1("GET", "/api/v1/apps", &token, None).await;
+        (s == 401).then_some(body)
+    })
+    .await;
     assert_eq!(body["code"], 16);
     let (s, _) = sb.c1("GET", "/api/v1/apps", "c1sbx_made_up", None).await;
     assert_eq!(s, 401);
@@ -346,6 +348,23 @@ fn env_config(token: &str) -> Value {
     })
 }
 
+/// The connector once its sync has ended (DONE or ERROR).
+async fn sync_ended(sb: &common::Sandbox, app: &str, id: &str, t: &str) -> (u16, Value) {
+    common::eventually("the sync to end", || async {
+        let (s, got) = sb
+            .c1(
+                "GET",
+                &format!("/api/v1/apps/{app}/connectors/{id}"),
+                t,
+                None,
+            )
+            .await;
+        let status = got["connectorView"]["connector"]["status"]["status"].clone();
+        (status != "SYNC_STATUS_RUNNING").then_some((s, got))
+    })
+    .await
+}
+
 async fn new_app(sb: &common::Sandbox, t: &str) -> String {
     let (_, body) = sb
         .c1(
@@ -387,15 +406,7 @@ async fn connectors_lifecycle_sync_and_secrets() {
         !created.to_string().contains(&owner),
         "secret config values are never returned"
     );
-    tokio::time::sleep(std::time::Duration::from_millis(450)).await;
-    let (s, got) = sb
-        .c1(
-            "GET",
-            &format!("/api/v1/apps/{app}/connectors/{id}"),
-            &t,
-            None,
-        )
-        .await;
+    let (s, got) = sync_ended(&sb, &app, &id, &t).await;
     assert_eq!(s, 200);
     assert_eq!(
         got["connectorView"]["connector"]["status"]["status"],
@@ -439,15 +450,7 @@ async fn connectors_lifecycle_sync_and_secrets() {
         upd["connectorView"]["connector"]["status"]["status"],
         "SYNC_STATUS_RUNNING"
     );
-    tokio::time::sleep(std::time::Duration::from_millis(450)).await;
-    let (_, got) = sb
-        .c1(
-            "GET",
-            &format!("/api/v1/apps/{app}/connectors/{id}"),
-            &t,
-            None,
-        )
-        .await;
+    let (_, got) = sync_ended(&sb, &app, &id, &t).await;
     let st = &got["connectorView"]["connector"]["status"];
     assert_eq!(st["status"], "SYNC_STATUS_ERROR");
     assert!(st["lastError"].as_str().unwrap().contains("403"));
@@ -553,7 +556,7 @@ async fn revoked_token_sync_errors_and_delegated_connectors() {
         .as_str()
         .unwrap()
         .to_string();
-    tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    sync_ended(&sb, &app, &id, &t).await;
     let state = sb.state().await;
     let c = state["connectors"]
         .as_array()

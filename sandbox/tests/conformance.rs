@@ -246,7 +246,19 @@ async fn every_endpoint_answers_as_the_spec_says() {
         .as_str()
         .unwrap()
         .to_string();
-    tokio::time::sleep(std::time::Duration::from_millis(120)).await;
+    common::eventually("the sync to end", || async {
+        let (_, got) = sb
+            .c1(
+                "GET",
+                &format!("/api/v1/apps/{app_id}/connectors/{cid}"),
+                &t,
+                None,
+            )
+            .await;
+        (got["connectorView"]["connector"]["status"]["status"] != "SYNC_STATUS_RUNNING")
+            .then_some(())
+    })
+    .await;
     call(
         &sb,
         &mut c,

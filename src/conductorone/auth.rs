@@ -365,9 +365,18 @@ mod tests {
         .unwrap();
         client.caller_user_id().await.unwrap();
         client.caller_user_id().await.unwrap();
-        // 61 s lifetime minus the 60 s margin: the second call refreshed after ~1 s at most.
-        tokio::time::sleep(Duration::from_millis(1100)).await;
-        client.caller_user_id().await.unwrap();
+        assert_eq!(token_requests(&sb), 1, "the token is reused while fresh");
+        // 61 s lifetime minus the 60 s margin: a call after ~1 s refreshes.
+        let start = std::time::Instant::now();
+        while token_requests(&sb) < 2 {
+            assert!(start.elapsed() < Duration::from_secs(10), "never refreshed");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            client.caller_user_id().await.unwrap();
+        }
+        assert!(
+            start.elapsed() >= Duration::from_millis(900),
+            "refreshed too early"
+        );
         assert_eq!(token_requests(&sb), 2);
     }
 

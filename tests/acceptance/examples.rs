@@ -66,8 +66,8 @@ fn examples_are_formatted_and_valid() {
 
 #[test]
 fn the_quickstart_applies_against_the_sandbox() {
-    let sb = crate::sandbox::Sandbox::start(&[]);
     each_terraform(|tf| {
+        let sb = crate::sandbox::Sandbox::start(&[]);
         let mut wd = WorkDir::new(tf);
         sb.configure(&mut wd);
         wd.setenv(

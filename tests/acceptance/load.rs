@@ -17,8 +17,8 @@ const N: usize = 200;
 
 #[test]
 fn two_hundred_integrations_under_rate_limits_and_server_errors() {
-    let sb = Sandbox::start(&[]);
     each_terraform(|tf| {
+        let sb = Sandbox::start(&[]);
         let mut wd = WorkDir::new(tf);
         sb.configure(&mut wd);
         let starts = count_provider_starts(&wd);

@@ -60,6 +60,7 @@ fn start_plugin(client_cert_pem: Option<&str>) -> Plugin {
     let mut cmd = Command::new(provider_binary());
     cmd.env(COOKIE.0, COOKIE.1)
         .env("PLUGIN_PROTOCOL_VERSIONS", "5,6")
+        .env("TF_LOG_PROVIDER", "debug")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     cmd.env_remove("PLUGIN_CLIENT_CERT");
@@ -282,12 +283,13 @@ fn mtls_accepts_only_the_pinned_client_certificate() {
         "a client without a certificate must be refused"
     );
 
-    std::thread::sleep(Duration::from_millis(50));
-    let log = plugin.stderr.lock().unwrap().clone();
-    assert!(
-        log.contains("refused a TLS client"),
-        "the refusal is logged:\n{log}"
-    );
+    crate::harness::wait_until("the refusal to be logged", Duration::from_secs(5), || {
+        plugin
+            .stderr
+            .lock()
+            .unwrap()
+            .contains("refused a TLS client")
+    });
 }
 
 #[test]
@@ -341,7 +343,9 @@ fn sigint_is_ignored() {
         .status()
         .expect("kill");
     assert!(sent.success());
-    std::thread::sleep(Duration::from_millis(100));
+    crate::harness::wait_until("the plugin to see SIGINT", Duration::from_secs(5), || {
+        plugin.stderr.lock().unwrap().contains("ignoring SIGINT")
+    });
     assert!(
         plugin.child.try_wait().expect("wait").is_none(),
         "SIGINT must not end the plugin"

@@ -161,48 +161,48 @@ fn package_with(out: &Path, mirror: &Path, env: &[(&str, &str)]) -> PathBuf {
 
 #[test]
 fn the_packaged_archive_installs_from_a_filesystem_mirror() {
-    let sb = Sandbox::start(&[]);
-    let dist = tempfile::tempdir().unwrap();
-    let mirror = tempfile::tempdir().unwrap();
-    let zip = package(dist.path(), mirror.path());
-    let v = version();
-    let (os, arch) = (
-        std::env::consts::OS,
-        if cfg!(target_arch = "aarch64") {
-            "arm64"
-        } else {
-            "amd64"
-        },
-    );
-    assert_eq!(
-        zip.file_name().unwrap().to_str().unwrap(),
-        format!("{NAME}_{v}_{os}_{arch}.zip")
-    );
-    let listing = Command::new("python3")
-        .args([
-            "-c",
-            "import sys, zipfile; print('\\n'.join(zipfile.ZipFile(sys.argv[1]).namelist()))",
-        ])
-        .arg(&zip)
-        .output()
-        .unwrap();
-    assert_eq!(
-        String::from_utf8_lossy(&listing.stdout).trim(),
-        format!("{NAME}_v{v}")
-    );
-    let sums = std::fs::read_to_string(dist.path().join(format!("{NAME}_{v}_SHA256SUMS"))).unwrap();
-    let zip_sum = sha256(&zip);
-    let manifest = dist.path().join(format!("{NAME}_{v}_manifest.json"));
-    assert!(
-        sums.contains(&format!("{zip_sum}  {NAME}_{v}_{os}_{arch}.zip")),
-        "{sums}"
-    );
-    assert!(
-        sums.contains(&format!("{}  {NAME}_{v}_manifest.json", sha256(&manifest))),
-        "{sums}"
-    );
-
     each_terraform(|tf| {
+        let sb = Sandbox::start(&[]);
+        let dist = tempfile::tempdir().unwrap();
+        let mirror = tempfile::tempdir().unwrap();
+        let zip = package(dist.path(), mirror.path());
+        let v = version();
+        let (os, arch) = (
+            std::env::consts::OS,
+            if cfg!(target_arch = "aarch64") {
+                "arm64"
+            } else {
+                "amd64"
+            },
+        );
+        assert_eq!(
+            zip.file_name().unwrap().to_str().unwrap(),
+            format!("{NAME}_{v}_{os}_{arch}.zip")
+        );
+        let listing = Command::new("python3")
+            .args([
+                "-c",
+                "import sys, zipfile; print('\\n'.join(zipfile.ZipFile(sys.argv[1]).namelist()))",
+            ])
+            .arg(&zip)
+            .output()
+            .unwrap();
+        assert_eq!(
+            String::from_utf8_lossy(&listing.stdout).trim(),
+            format!("{NAME}_v{v}")
+        );
+        let sums =
+            std::fs::read_to_string(dist.path().join(format!("{NAME}_{v}_SHA256SUMS"))).unwrap();
+        let zip_sum = sha256(&zip);
+        let manifest = dist.path().join(format!("{NAME}_{v}_manifest.json"));
+        assert!(
+            sums.contains(&format!("{zip_sum}  {NAME}_{v}_{os}_{arch}.zip")),
+            "{sums}"
+        );
+        assert!(
+            sums.contains(&format!("{}  {NAME}_{v}_manifest.json", sha256(&manifest))),
+            "{sums}"
+        );
         let mut wd = WorkDir::new(tf);
         wd.set_cli_config(&format!(
             "provider_installation {{\n  filesystem_mirror {{\n    path    = \"{}\"\n    include = [\"registry.terraform.io/seed/conductorone\"]\n  }}\n}}\n",

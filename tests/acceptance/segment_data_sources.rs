@@ -17,23 +17,23 @@ fn out(o: &Value, name: &str) -> Value {
 
 #[test]
 fn every_data_source_reads_what_segment_holds() {
-    let sb = Sandbox::start(&[
-        "--segment-groups",
-        "12",
-        "--segment-roles",
-        "9",
-        "--segment-users",
-        "40",
-    ]);
-    let state = sb.state();
-    let groups = state["segment"]["groupList"].as_array().unwrap().clone();
-    let roles = state["segment"]["roleList"].as_array().unwrap().clone();
-    let with_members = groups
-        .iter()
-        .find(|g| g["memberCount"].as_i64().unwrap() >= 2)
-        .expect("a group with members")
-        .clone();
     each_terraform(|tf| {
+        let sb = Sandbox::start(&[
+            "--segment-groups",
+            "12",
+            "--segment-roles",
+            "9",
+            "--segment-users",
+            "40",
+        ]);
+        let state = sb.state();
+        let groups = state["segment"]["groupList"].as_array().unwrap().clone();
+        let roles = state["segment"]["roleList"].as_array().unwrap().clone();
+        let with_members = groups
+            .iter()
+            .find(|g| g["memberCount"].as_i64().unwrap() >= 2)
+            .expect("a group with members")
+            .clone();
         let mut wd = WorkDir::new(tf);
         sb.configure(&mut wd);
         wd.config(&format!(
@@ -184,13 +184,13 @@ output "owner" {{
 
 #[test]
 fn lookups_that_match_nothing_or_two_say_which() {
-    let sb = Sandbox::start(&["--segment-groups", "10", "--segment-duplicate-names", "1"]);
-    let state = sb.state();
-    let dup = state["segment"]["groupList"][0]["name"]
-        .as_str()
-        .unwrap()
-        .to_string();
     each_terraform(|tf| {
+        let sb = Sandbox::start(&["--segment-groups", "10", "--segment-duplicate-names", "1"]);
+        let state = sb.state();
+        let dup = state["segment"]["groupList"][0]["name"]
+            .as_str()
+            .unwrap()
+            .to_string();
         let mut wd = WorkDir::new(tf);
         sb.configure(&mut wd);
         wd.config("provider \"conductorone\" {}\n\ndata \"conductorone_segment_group\" \"g\" {\n  name = \"No Such Group\"\n}\n");
@@ -223,8 +223,8 @@ fn lookups_that_match_nothing_or_two_say_which() {
 
 #[test]
 fn ten_thousand_groups_all_arrive_and_replan_is_empty() {
-    let sb = Sandbox::start(&["--segment-groups", "10000"]);
     each_terraform(|tf| {
+        let sb = Sandbox::start(&["--segment-groups", "10000"]);
         let mut wd = WorkDir::new(tf);
         sb.configure(&mut wd);
         wd.config(
@@ -249,25 +249,24 @@ fn ten_thousand_groups_all_arrive_and_replan_is_empty() {
             "second plan shows no changes:\n{}",
             plan.all()
         );
+        let pages = sb
+            .requests()
+            .iter()
+            .filter(|r| {
+                r["path"]
+                    .as_str()
+                    .unwrap_or("")
+                    .starts_with("/segment/groups?")
+            })
+            .count();
+        assert_eq!(pages, 50 * 2, "50 pages of 200 per read");
     });
-    let pages = sb
-        .requests()
-        .iter()
-        .filter(|r| {
-            r["path"]
-                .as_str()
-                .unwrap_or("")
-                .starts_with("/segment/groups?")
-        })
-        .count();
-    let runs = crate::harness::matrix().len() * 2;
-    assert_eq!(pages, 50 * runs, "50 pages of 200 per read");
 }
 
 #[test]
 fn a_429_storm_is_ridden_out_by_honouring_retry_after() {
-    let sb = Sandbox::start(&["--segment-groups", "5"]);
     each_terraform(|tf| {
+        let sb = Sandbox::start(&["--segment-groups", "5"]);
         let mut wd = WorkDir::new(tf);
         sb.configure(&mut wd);
         sb.fault(&json!({ "method": "GET", "path": "/segment/groups", "count": 3, "status": 429, "retry_after": 1 }));
@@ -282,28 +281,28 @@ fn a_429_storm_is_ridden_out_by_honouring_retry_after() {
             "waited Retry-After three times: {:?}",
             plan.elapsed
         );
+        let log = sb.requests();
+        let statuses: Vec<u64> = log
+            .iter()
+            .filter(|r| {
+                r["path"]
+                    .as_str()
+                    .unwrap_or("")
+                    .starts_with("/segment/groups")
+            })
+            .map(|r| r["status"].as_u64().unwrap())
+            .collect();
+        assert!(
+            statuses.windows(4).any(|w| w == [429, 429, 429, 200]),
+            "{statuses:?}"
+        );
     });
-    let log = sb.requests();
-    let statuses: Vec<u64> = log
-        .iter()
-        .filter(|r| {
-            r["path"]
-                .as_str()
-                .unwrap_or("")
-                .starts_with("/segment/groups")
-        })
-        .map(|r| r["status"].as_u64().unwrap())
-        .collect();
-    assert!(
-        statuses.windows(4).any(|w| w == [429, 429, 429, 200]),
-        "{statuses:?}"
-    );
 }
 
 #[test]
 fn refused_and_member_tokens_fail_the_plan_clearly_without_the_secret() {
-    let sb = Sandbox::start(&[]);
     each_terraform(|tf| {
+        let sb = Sandbox::start(&[]);
         for (token_var, message) in [
             ("SEGMENT_REVOKED_TOKEN", "Segment refused the access token"),
             (

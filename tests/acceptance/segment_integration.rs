@@ -155,21 +155,21 @@ fn lifecycle(tf: &Terraform, sb: &Sandbox, app_id: Option<&str>) {
 
 #[test]
 fn create_update_destroy_with_and_without_app_id() {
-    let sb = Sandbox::start(&["--sync-delay", "60000"]);
     each_terraform(|tf| {
+        let sb = Sandbox::start(&["--sync-delay", "60000"]);
         lifecycle(tf, &sb, None);
         let app = new_app(&sb, "Segment (given)");
         lifecycle(tf, &sb, Some(&app));
+        assert!(sb.connectors().is_empty());
     });
-    assert!(sb.connectors().is_empty());
 }
 
 #[test]
 fn import_by_id_and_by_block_matches_what_was_created() {
     // Syncs that outlast the test, so that states taken at different times compare.
-    let sb = Sandbox::start(&["--sync-delay", "600000"]);
-    let admin = sb.var("CONDUCTORONE_SANDBOX_ADMIN_USER_ID").to_string();
     each_terraform(|tf| {
+        let sb = Sandbox::start(&["--sync-delay", "600000"]);
+        let admin = sb.var("CONDUCTORONE_SANDBOX_ADMIN_USER_ID").to_string();
         let app = new_app(&sb, "Segment (import)");
         let body = format!(
             "  app_id = \"{app}\"\n  user_ids = [\"{admin}\"]\n  segment_access_token_wo = \"{}\"",
@@ -313,8 +313,8 @@ fn plan_shows(wd: &WorkDir, what: &str) {
 
 #[test]
 fn out_of_band_deletion_plans_a_new_connector() {
-    let sb = Sandbox::start(&[]);
     each_terraform(|tf| {
+        let sb = Sandbox::start(&[]);
         let token = sb.var("SEGMENT_ACCESS_TOKEN");
         // In a given app: the connector is planned for creation again.
         let app = new_app(&sb, "Segment (given)");
@@ -366,8 +366,8 @@ fn out_of_band_deletion_plans_a_new_connector() {
 
 #[test]
 fn bad_tokens_and_unknown_owners_fail_the_plan() {
-    let sb = Sandbox::start(&[]);
     each_terraform(|tf| {
+        let sb = Sandbox::start(&[]);
         let mut wd = WorkDir::new(tf);
         sb.configure(&mut wd);
         for (var, says) in [
@@ -419,26 +419,26 @@ fn bad_tokens_and_unknown_owners_fail_the_plan() {
 
 #[test]
 fn a_failure_at_each_step_of_create_converges_without_orphans() {
-    let sb = Sandbox::start(&[]);
-    let steps = [
-        (
-            "token check",
-            json!({"method": "GET", "path": "/segment/roles", "status": 400, "skip": 1}),
-        ),
-        (
-            "app",
-            json!({"method": "POST", "path": "/api/v1/apps", "status": 400}),
-        ),
-        (
-            "connector",
-            json!({"method": "POST", "path": "/api/v1/apps/*/connectors/create", "status": 400}),
-        ),
-        (
-            "owners",
-            json!({"method": "POST", "path": "/api/v1/apps/*/connectors/*", "status": 400, "skip": 1}),
-        ),
-    ];
     each_terraform(|tf| {
+        let sb = Sandbox::start(&[]);
+        let steps = [
+            (
+                "token check",
+                json!({"method": "GET", "path": "/segment/roles", "status": 400, "skip": 1}),
+            ),
+            (
+                "app",
+                json!({"method": "POST", "path": "/api/v1/apps", "status": 400}),
+            ),
+            (
+                "connector",
+                json!({"method": "POST", "path": "/api/v1/apps/*/connectors/create", "status": 400}),
+            ),
+            (
+                "owners",
+                json!({"method": "POST", "path": "/api/v1/apps/*/connectors/*", "status": 400, "skip": 1}),
+            ),
+        ];
         for (step, fault) in &steps {
             let mut wd = WorkDir::new(tf);
             sb.configure(&mut wd);
@@ -447,7 +447,9 @@ fn a_failure_at_each_step_of_create_converges_without_orphans() {
                 sb.var("SEGMENT_ACCESS_TOKEN")
             )));
             sb.fault(fault);
-            wd.run(&["apply", "-auto-approve", "-no-color"]).failure();
+            wd.run(&["apply", "-auto-approve", "-no-color"])
+                .failure()
+                .contains("fault injected by the sandbox (400)");
             apply(&wd);
             let st = state_values(&wd);
             assert_eq!(
@@ -472,10 +474,10 @@ fn a_failure_at_each_step_of_create_converges_without_orphans() {
 
 #[test]
 fn the_write_only_token_is_nowhere() {
-    let sb = Sandbox::start(&[]);
-    let token = sb.var("SEGMENT_ACCESS_TOKEN").to_string();
-    let secret = sb.var("CONDUCTORONE_CLIENT_SECRET").to_string();
     each_terraform(|tf| {
+        let sb = Sandbox::start(&[]);
+        let token = sb.var("SEGMENT_ACCESS_TOKEN").to_string();
+        let secret = sb.var("CONDUCTORONE_CLIENT_SECRET").to_string();
         let mut wd = WorkDir::new(tf);
         sb.configure(&mut wd);
         wd.setenv("TF_VAR_token", &token);
@@ -569,8 +571,8 @@ fn app_named(sb: &Sandbox, id: &Value) -> Value {
 /// own app, the app is renamed, and the next plan is empty.
 #[test]
 fn connector_gone_while_its_app_is_renamed() {
-    let sb = Sandbox::start(&[]);
     each_terraform(|tf| {
+        let sb = Sandbox::start(&[]);
         let token = sb.var("SEGMENT_ACCESS_TOKEN");
         let mut wd = WorkDir::new(tf);
         sb.configure(&mut wd);
@@ -601,8 +603,8 @@ fn connector_gone_while_its_app_is_renamed() {
 /// effect, so the next plan shows again what did not.
 #[test]
 fn a_failed_update_keeps_only_what_took_effect() {
-    let sb = Sandbox::start(&[]);
     each_terraform(|tf| {
+        let sb = Sandbox::start(&[]);
         let mut wd = WorkDir::new(tf);
         sb.configure(&mut wd);
         wd.setenv("TF_VAR_token", sb.var("SEGMENT_ACCESS_TOKEN"));
@@ -624,7 +626,8 @@ fn a_failed_update_keeps_only_what_took_effect() {
         sb.fault(&json!({"method": "GET", "path": "/segment/roles", "status": 401, "skip": 1}));
         wd.run(&["apply", "-auto-approve", "-no-color"])
             .failure()
-            .contains("segment_access_token_wo");
+            .contains("segment_access_token_wo")
+            .contains("fault injected by the sandbox (401)");
         let st = state_values(&wd);
         assert_eq!(st["segment_access_token_wo_version"], 1, "{st}");
         assert_eq!(st["display_name"], "Segment", "{st}");
@@ -641,7 +644,8 @@ fn a_failed_update_keeps_only_what_took_effect() {
         sb.fault(&json!({"method": "POST", "path": "/api/v1/apps/*/connectors/*", "status": 503, "retry_after": 0, "count": 20}));
         wd.run(&["apply", "-auto-approve", "-no-color"])
             .failure()
-            .contains("Cannot update the ConductorOne connector");
+            .contains("Cannot update the ConductorOne connector")
+            .contains("fault injected by the sandbox (503)");
         sb.clear_faults();
         let st = state_values(&wd);
         assert_eq!(app_named(&sb, &app), "Segment app");
@@ -667,9 +671,9 @@ fn a_failed_update_keeps_only_what_took_effect() {
 /// digit is a change.
 #[test]
 fn token_versions_are_exact_numbers() {
-    let sb = Sandbox::start(&[]);
-    let token = sb.var("SEGMENT_ACCESS_TOKEN").to_string();
     each_terraform(|tf| {
+        let sb = Sandbox::start(&[]);
+        let token = sb.var("SEGMENT_ACCESS_TOKEN").to_string();
         let mut wd = WorkDir::new(tf);
         sb.configure(&mut wd);
         let config = |version: &str| {
@@ -719,18 +723,18 @@ fn token_versions_are_exact_numbers() {
 /// the Segment token at plan and ConductorOne's access token at apply.
 #[test]
 fn a_token_across_the_cut_of_an_error_body_is_nowhere() {
-    let sb = Sandbox::start(&[]);
-    let token = sb.var("SEGMENT_ACCESS_TOKEN").to_string();
-    let echo = |status: u16, method: &str, path: &str| {
-        json!({
-            "method": method,
-            "path": path,
-            "status": status,
-            "count": 20,
-            "body": format!("<html>{}{{bearer}}</html>", "<".repeat(284)),
-        })
-    };
     each_terraform(|tf| {
+        let sb = Sandbox::start(&[]);
+        let token = sb.var("SEGMENT_ACCESS_TOKEN").to_string();
+        let echo = |status: u16, method: &str, path: &str| {
+            json!({
+                "method": method,
+                "path": path,
+                "status": status,
+                "count": 20,
+                "body": format!("<html>{}{{bearer}}</html>", "<".repeat(284)),
+            })
+        };
         let mut wd = WorkDir::new(tf);
         sb.configure(&mut wd);
         wd.setenv("TF_LOG", "trace");

@@ -220,3 +220,23 @@ pub fn now() -> u64 {
         .unwrap()
         .as_secs()
 }
+
+/// Polls `check` every 20 ms until it gives a value; fails after 10 s
+/// naming `what`. For waits on the sandbox's clock (syncs, token expiry).
+pub async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let start = std::time::Instant::now();
+    loop {
+        if let Some(v) = check().await {
+            return v;
+        }
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(10),
+            "waited 10 s for {what}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
