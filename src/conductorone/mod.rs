@@ -169,27 +169,19 @@ impl C1Client {
 
     /// `POST /api/v1/apps/{id}` with `updateMask: displayName`.
     pub async fn rename_app(&self, id: &str, display_name: &str) -> Result<App, C1Error> {
-        let body = json!({
-            "app": { "id": id, "displayName": display_name },
-            "updateMask": "displayName",
-        });
-        let env: AppEnvelope = self
-            .call(
-                Method::POST,
-                &app_path(id),
-                Some(&body),
-                Idempotent::Yes,
-                &[],
-            )
-            .await?;
-        env.app.ok_or_else(|| missing("app"))
+        self.update_app(id, "displayName", display_name).await
     }
 
     /// `POST /api/v1/apps/{id}` with `updateMask: description`.
     pub async fn set_app_description(&self, id: &str, description: &str) -> Result<App, C1Error> {
+        self.update_app(id, "description", description).await
+    }
+
+    /// `POST /api/v1/apps/{id}` setting one string field.
+    async fn update_app(&self, id: &str, field: &str, value: &str) -> Result<App, C1Error> {
         let body = json!({
-            "app": { "id": id, "description": description },
-            "updateMask": "description",
+            "app": { "id": id, field: value },
+            "updateMask": field,
         });
         let env: AppEnvelope = self
             .call(

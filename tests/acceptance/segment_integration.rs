@@ -627,7 +627,7 @@ fn a_failed_update_keeps_only_what_took_effect() {
         wd.run(&["apply", "-auto-approve", "-no-color"])
             .failure()
             .contains("segment_access_token_wo")
-            .contains("fault injected by the sandbox (401)");
+            .contains("need a token with the Workspace Owner access level (HTTP 401)");
         let st = state_values(&wd);
         assert_eq!(st["segment_access_token_wo_version"], 1, "{st}");
         assert_eq!(st["display_name"], "Segment", "{st}");
