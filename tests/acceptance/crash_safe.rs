@@ -207,3 +207,61 @@ fn a_lost_answer_at_each_create_step_leaves_one_app_and_one_connector() {
     }
     each_terraform(|tf| run_cases(tf, &cases));
 }
+
+/// What an interrupted create left pending and the user then imports is
+/// tracked: its markers go, and a later create of the same configuration
+/// makes its own objects instead of adopting the imported ones.
+#[test]
+fn an_imported_pending_connector_is_never_adopted_again() {
+    each_terraform(|tf| {
+        let sb = Sandbox::start(&[]);
+        let token = sb.var("SEGMENT_ACCESS_TOKEN").to_string();
+        let managed = format!(
+            "provider \"conductorone\" {{}}\n\nresource \"conductorone_segment_integration\" \"seg\" {{\n  segment_access_token_wo = \"{token}\"\n}}\n"
+        );
+        let mut first = WorkDir::new(tf);
+        sb.configure(&mut first);
+        first.config(&managed);
+        sb.fault(&fault(Step::Owners, Loss::Kill));
+        lose_an_answer(&first, &sb, Step::Owners, Loss::Kill, 0, "Segment");
+        sb.clear_faults();
+        let (app, conn) = (sb.apps()[0]["id"].clone(), sb.connectors()[0]["id"].clone());
+        let (app, conn) = (app.as_str().unwrap(), conn.as_str().unwrap());
+        assert!(sb.apps()[0]["description"]
+            .as_str()
+            .unwrap()
+            .contains("terraform-pending"));
+
+        let mut imported = WorkDir::new(tf);
+        sb.configure(&mut imported);
+        imported.config(&format!(
+            "provider \"conductorone\" {{}}\n\nresource \"conductorone_segment_integration\" \"seg\" {{\n  app_id = \"{app}\"\n  segment_access_token_wo = \"{token}\"\n}}\n"
+        ));
+        imported
+            .run(&[
+                "import",
+                "-no-color",
+                "conductorone_segment_integration.seg",
+                &format!("{app}/{conn}"),
+            ])
+            .success();
+        let marked = |v: &Value| {
+            v["description"]
+                .as_str()
+                .unwrap_or("")
+                .contains("terraform-pending")
+        };
+        assert!(!sb.apps().iter().any(marked) && !sb.connectors().iter().any(marked));
+
+        let mut again = WorkDir::new(tf);
+        sb.configure(&mut again);
+        again.config(&managed);
+        let out = again.run(&["apply", "-auto-approve", "-no-color"]);
+        out.success();
+        assert!(!out.all().contains("left pending"), "{}", out.all());
+        assert_eq!((sb.apps().len(), sb.connectors().len()), (2, 2));
+        again.run(&["destroy", "-auto-approve"]).success();
+        imported.run(&["destroy", "-auto-approve"]).success();
+        assert!(sb.connectors().is_empty());
+    });
+}

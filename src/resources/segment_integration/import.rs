@@ -4,7 +4,8 @@
 use tfplugin::diag::{Diagnostic, Diagnostics};
 use tfplugin::framework::Context;
 
-use super::{c1_call, Model, SegmentIntegration, SEGMENT_CATALOG_ID};
+use super::{c1_call, pending, Model, SegmentIntegration, SEGMENT_CATALOG_ID};
+use crate::conductorone::{C1Client, Connector, ConnectorPatch};
 
 /// The app and connector IDs of an import ID.
 fn parse_id(id: &str) -> Result<(&str, &str), Diagnostic> {
@@ -63,12 +64,39 @@ impl SegmentIntegration {
                 ),
             ));
         }
+        let c = clear_markers(ctx, &c1, c).await?;
         let base = Model {
             managed_app: Some(false),
             ..Default::default()
         };
         Ok(base.refreshed(&c))
     }
+}
+
+/// An imported connector, or its app, may carry the marker of an interrupted
+/// create (`pending.rs`): once imported they are tracked, so the marker goes,
+/// lest another resource's create adopt them too.
+async fn clear_markers(
+    ctx: &Context,
+    c1: &C1Client,
+    c: Connector,
+) -> Result<Connector, Diagnostic> {
+    const SUMMARY: &str = "Cannot clear the pending marker of an imported object";
+    let app = c1_call(ctx, SUMMARY, None, c1.app(&c.app_id)).await?;
+    if let Some(app) = app.filter(|a| pending::is_pending(&a.description)) {
+        let description = pending::strip(&app.description);
+        let cleared = c1.set_app_description(&app.id, &description);
+        c1_call(ctx, SUMMARY, None, cleared).await?;
+    }
+    if !pending::is_pending(&c.description) {
+        return Ok(c);
+    }
+    let patch = ConnectorPatch {
+        description: Some(pending::strip(&c.description)),
+        ..ConnectorPatch::default()
+    };
+    let cleared = c1.update_connector(&c, &patch);
+    c1_call(ctx, SUMMARY, None, cleared).await
 }
 
 #[cfg(test)]
