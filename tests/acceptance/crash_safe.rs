@@ -160,6 +160,7 @@ fn lose_an_answer(
             let took = sent.elapsed();
             let log = wd.log("first");
             if matches!(loss, Loss::Interrupt) {
+                eprintln!("Ctrl-C during the {step:?} step: Terraform exited in {took:?}");
                 assert!(
                     took < Duration::from_secs(2),
                     "Terraform took {took:?} to stop after Ctrl-C:\n{log}"

@@ -560,3 +560,31 @@ fn write_int(out: &mut Vec<u8>, i: i64) {
         out.extend_from_slice(&i.to_be_bytes());
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lengths_past_four_gib_are_refused_not_truncated() {
+        let e = len32(5 << 30, "a string", &[Loc::Attr("s".into())]).unwrap_err();
+        assert!(
+            e.message.contains("beyond msgpack's 4 GiB limit"),
+            "{}",
+            e.message
+        );
+        assert_eq!(len32(u32::MAX as usize, "a list", &[]).unwrap(), u32::MAX);
+    }
+
+    #[test]
+    fn encode_errors_never_show_the_value() {
+        let v = Value::String("hunter2-secret".into());
+        let e = v.to_msgpack(&Type::Number).unwrap_err();
+        assert!(!format!("{e:?} {}", e.message).contains("hunter2"), "{e:?}");
+        assert!(
+            e.message.contains("a string is not a number"),
+            "{}",
+            e.message
+        );
+    }
+}
