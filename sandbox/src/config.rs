@@ -48,6 +48,20 @@ pub struct Config {
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub segment_duplicate_names: usize,
 
+    /// Number of ConductorOne apps to seed (named "App 1", "App 2", …), for
+    /// tenants at scale.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub c1_apps: usize,
+
+    /// Segment connectors to seed, spread over the seeded apps (each with the
+    /// owner token, synced, named "Segment (env-N)").
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub c1_segment_connectors: usize,
+
+    /// Connectors of other catalogs to seed, spread over the seeded apps.
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub c1_other_connectors: usize,
+
     /// Segment requests allowed per token per minute before 429 Too Many Requests (0: no limit).
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub segment_rate_limit: u32,

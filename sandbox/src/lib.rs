@@ -79,6 +79,8 @@ pub fn now_secs() -> u64 {
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
+    #[error("{0}")]
+    Flags(String),
     #[error("cannot read --state-file {path}: {source}")]
     StateRead {
         path: String,
@@ -107,6 +109,11 @@ pub enum StartError {
 
 impl Sandbox {
     pub fn new(config: Config) -> Result<Arc<Sandbox>, StartError> {
+        if config.c1_apps == 0 && config.c1_segment_connectors + config.c1_other_connectors > 0 {
+            return Err(StartError::Flags(
+                "--c1-segment-connectors and --c1-other-connectors need apps to go in: set --c1-apps".into(),
+            ));
+        }
         let ids = Ids::new(config.seed);
         let saved = match &config.state_file {
             Some(p) if p.exists() => {
@@ -131,7 +138,14 @@ impl Sandbox {
                     roles: config.segment_roles,
                     users: config.segment_users,
                 };
-                state::seed(&ids, &sizes, SystemTime::now())
+                let (creds, mut data) = state::seed(&ids, &sizes, SystemTime::now());
+                let tenant = state::TenantSizes {
+                    apps: config.c1_apps,
+                    segment_connectors: config.c1_segment_connectors,
+                    other_connectors: config.c1_other_connectors,
+                };
+                state::seed_tenant(&ids, &mut data, &tenant, &creds, SystemTime::now());
+                (creds, data)
             }
         };
         let specs = if config.strict {

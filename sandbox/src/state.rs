@@ -473,3 +473,79 @@ pub fn unix_ms(t: SystemTime) -> u128 {
         .unwrap_or(Duration::ZERO)
         .as_millis()
 }
+
+/// How many apps and connectors to seed in the ConductorOne tenant.
+pub struct TenantSizes {
+    pub apps: usize,
+    pub segment_connectors: usize,
+    pub other_connectors: usize,
+}
+
+/// Seeds `sizes.apps` apps, and Segment and other connectors spread over
+/// them (Segment ones carry `token` as their config, and are synced).
+pub fn seed_tenant(
+    ids: &Ids,
+    d: &mut Data,
+    sizes: &TenantSizes,
+    creds: &Credentials,
+    now: SystemTime,
+) {
+    if sizes.apps == 0 {
+        return;
+    }
+    let at = rfc3339(now);
+    let apps: Vec<String> = (1..=sizes.apps)
+        .map(|i| {
+            let app = App {
+                id: ids.id(),
+                display_name: format!("App {i}"),
+                description: String::new(),
+                created_at: at.clone(),
+                updated_at: at.clone(),
+            };
+            let id = app.id.clone();
+            d.apps.insert(id.clone(), app);
+            id
+        })
+        .collect();
+    let spread = |i: usize, n: usize| &apps[(i * apps.len()) / n.max(1)];
+    let mut add = |app_id: &str, catalog_id: &str, name: String, config: Option<Value>| {
+        let c = Connector {
+            id: ids.id(),
+            app_id: app_id.to_string(),
+            catalog_id: catalog_id.to_string(),
+            display_name: name,
+            description: String::new(),
+            user_ids: vec![creds.admin_user_id.clone()],
+            config,
+            created_at: at.clone(),
+            updated_at: at.clone(),
+            status: SyncStatus {
+                status: "SYNC_STATUS_DONE".into(),
+                last_error: String::new(),
+                started_at: Some(at.clone()),
+                completed_at: Some(at.clone()),
+                updated_at: Some(at.clone()),
+            },
+            sync_done_at_ms: None,
+        };
+        d.connectors.insert(c.id.clone(), c);
+    };
+    for i in 0..sizes.segment_connectors {
+        let config = json!({
+            "@type": ENV_CONFIG_TYPE,
+            "configuration": { "segment_access_token": { "stringValue": creds.segment_owner_token } },
+        });
+        let app = spread(i, sizes.segment_connectors).clone();
+        add(
+            &app,
+            SEGMENT_CATALOG_ID,
+            format!("Segment (env-{})", i + 1),
+            Some(config),
+        );
+    }
+    for i in 0..sizes.other_connectors {
+        let app = spread(i, sizes.other_connectors).clone();
+        add(&app, &ids.id(), format!("Connector {}", i + 1), None);
+    }
+}

@@ -706,3 +706,80 @@ async fn users_list_get_search_and_introspect() {
         .await;
     assert_eq!((s, body["code"].as_i64()), (400, Some(3)));
 }
+
+/// `--c1-apps 500 --c1-segment-connectors 37 --c1-other-connectors 20`: a
+/// tenant at scale, listed as the API pages it (apps in pages of 100, then
+/// each app's connectors); the seeded Segment connectors are synced and read
+/// like any other.
+#[tokio::test]
+async fn a_seeded_tenant_at_scale_lists_page_by_page() {
+    let sb = start(&[
+        "--c1-apps",
+        "500",
+        "--c1-segment-connectors",
+        "37",
+        "--c1-other-connectors",
+        "20",
+    ]);
+    let t = sb.token_with_secret().await;
+    let mut apps = Vec::new();
+    let mut token = String::new();
+    let mut pages = 0;
+    loop {
+        let (s, page) = sb
+            .c1(
+                "GET",
+                &format!("/api/v1/apps?page_size=100&page_token={token}"),
+                &t,
+                None,
+            )
+            .await;
+        assert_eq!(s, 200);
+        pages += 1;
+        for a in page["list"].as_array().unwrap() {
+            apps.push(a["id"].as_str().unwrap().to_string());
+        }
+        token = page["nextPageToken"].as_str().unwrap_or("").to_string();
+        if token.is_empty() {
+            break;
+        }
+    }
+    assert_eq!((apps.len(), pages), (500, 5));
+    let (mut segment, mut other) = (0, 0);
+    for app in &apps {
+        let (s, page) = sb
+            .c1(
+                "GET",
+                &format!("/api/v1/apps/{app}/connectors?page_size=100"),
+                &t,
+                None,
+            )
+            .await;
+        assert_eq!(s, 200);
+        for v in page["list"].as_array().unwrap() {
+            let c = &v["connector"];
+            if c["catalogId"] == SEGMENT {
+                segment += 1;
+                assert!(c["displayName"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with("Segment (env-"));
+                assert_eq!(c["status"]["status"], "SYNC_STATUS_DONE");
+                assert!(
+                    !v.to_string().contains(sb.var("SEGMENT_ACCESS_TOKEN")),
+                    "secret config returned"
+                );
+            } else {
+                other += 1;
+            }
+        }
+    }
+    assert_eq!((segment, other), (37, 20));
+
+    let bad = std::process::Command::new(env!("CARGO_BIN_EXE_conductorone-sandbox"))
+        .args(["--c1-segment-connectors", "3"])
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("set --c1-apps"));
+}

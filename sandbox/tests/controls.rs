@@ -27,6 +27,9 @@ fn help_documents_every_flag() {
         "--latency-ms",
         "--latency-jitter-ms",
         "--state-file",
+        "--c1-apps",
+        "--c1-segment-connectors",
+        "--c1-other-connectors",
     ] {
         let line = help
             .lines()
