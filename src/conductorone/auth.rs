@@ -264,17 +264,18 @@ impl TokenSource {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::sync::Arc;
 
     use super::*;
 
-    struct Sandbox {
-        env: std::collections::HashMap<String, String>,
+    pub(crate) struct Sandbox {
+        pub(crate) env: std::collections::HashMap<String, String>,
         stop: Option<tokio::sync::oneshot::Sender<()>>,
     }
 
-    async fn sandbox(args: &[&str]) -> (Sandbox, Arc<conductorone_sandbox::Sandbox>) {
+    /// A sandbox served in this test's runtime.
+    pub(crate) async fn sandbox(args: &[&str]) -> (Sandbox, Arc<conductorone_sandbox::Sandbox>) {
         use clap::Parser as _;
         let mut argv = vec!["sandbox"];
         argv.extend_from_slice(args);
@@ -314,7 +315,10 @@ mod tests {
         }
     }
 
-    fn auth(env: &std::collections::HashMap<String, String>, secret: Option<&str>) -> Credentials {
+    pub(crate) fn auth(
+        env: &std::collections::HashMap<String, String>,
+        secret: Option<&str>,
+    ) -> Credentials {
         Credentials::ClientCredentials {
             server_url: url::Url::parse(&env["CONDUCTORONE_SERVER_URL"]).unwrap(),
             client_id: env["CONDUCTORONE_CLIENT_ID"].clone(),

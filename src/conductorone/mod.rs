@@ -9,6 +9,7 @@
 //! connections). Connector updates are typed (`patch`).
 
 mod auth;
+mod discover;
 mod error;
 mod model;
 mod patch;
