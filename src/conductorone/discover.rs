@@ -5,7 +5,7 @@
 
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 
-use super::{App, C1Client, C1Error, Connector, Page, MAX_PAGES};
+use super::{App, C1Client, C1Error, Connector};
 
 /// How many apps' connectors are listed at once.
 pub const CONCURRENCY: usize = 16;
@@ -13,21 +13,11 @@ pub const CONCURRENCY: usize = 16;
 impl C1Client {
     /// `GET /api/v1/apps`, every page (100 apps each).
     pub async fn all_apps(&self) -> Result<Vec<App>, C1Error> {
-        let mut out = Vec::new();
-        let mut token = String::new();
-        for _ in 0..MAX_PAGES {
-            let path = format!(
-                "/api/v1/apps?page_size=100&page_token={}",
-                crate::http::encode_segment(&token)
-            );
-            let page: Page<App> = self.get(&path).await?;
-            out.extend(page.list.into_iter().filter(|a| a.deleted_at.is_none()));
-            if page.next_page_token.is_empty() {
-                break;
-            }
-            token = page.next_page_token;
-        }
-        Ok(out)
+        let apps: Vec<App> = self.every_page("/api/v1/apps").await?;
+        Ok(apps
+            .into_iter()
+            .filter(|a| a.deleted_at.is_none())
+            .collect())
     }
 
     /// Every connector of catalog `catalog_id` in `apps` (or in every app of

@@ -223,21 +223,24 @@ impl C1Client {
 
     /// `GET /api/v1/apps/{app_id}/connectors`, every page.
     pub async fn connectors(&self, app_id: &str) -> Result<Vec<Connector>, C1Error> {
+        let path = format!("{}/connectors", app_path(app_id));
+        let views: Vec<ConnectorView> = self.every_page(&path).await?;
+        Ok(views
+            .into_iter()
+            .filter_map(|v| v.connector)
+            .filter(|c| c.deleted_at.is_none())
+            .collect())
+    }
+
+    /// Every item of a `GET` list, page by page (100 each, at most
+    /// [`MAX_PAGES`] pages).
+    async fn every_page<T: DeserializeOwned>(&self, path: &str) -> Result<Vec<T>, C1Error> {
         let mut out = Vec::new();
         let mut token = String::new();
         for _ in 0..MAX_PAGES {
-            let path = format!(
-                "{}/connectors?page_size=100&page_token={}",
-                app_path(app_id),
-                encode_segment(&token)
-            );
-            let page: Page<ConnectorView> = self.get(&path).await?;
-            out.extend(
-                page.list
-                    .into_iter()
-                    .filter_map(|v| v.connector)
-                    .filter(|c| c.deleted_at.is_none()),
-            );
+            let url = format!("{path}?page_size=100&page_token={}", encode_segment(&token));
+            let page: Page<T> = self.get(&url).await?;
+            out.extend(page.list);
             if page.next_page_token.is_empty() {
                 break;
             }
