@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use tokio_util::sync::CancellationToken;
 
 use crate::diag::{AttributePath, Diagnostics};
-use crate::schema::Schema;
+use crate::schema::{IdentitySchema, Schema};
 use crate::value::Value;
 
 /// What Terraform told us it supports.
@@ -124,6 +124,27 @@ pub trait Resource: Send + Sync + 'static {
         diags: &mut Diagnostics,
     ) -> ApplyResponse;
     async fn read(&self, ctx: &Context, req: ReadRequest, diags: &mut Diagnostics) -> ReadResponse;
+    /// The resource's identity schema, when it has one (Terraform 1.12+
+    /// asks; older Terraform never does).
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        None
+    }
+    /// The identity of the object a wholly known `state` describes, as the
+    /// identity schema's object; `None` when it names no object.
+    fn identity_of(&self, _state: &Value) -> Option<Value> {
+        None
+    }
+    /// The import ID that an `import` block's `identity` stands for.
+    fn import_id_of(&self, _identity: &Value, diags: &mut Diagnostics) -> Option<String> {
+        diags.error(
+            "Import by identity not supported",
+            format!(
+                "{} has no resource identity; import it by ID.",
+                self.type_name()
+            ),
+        );
+        None
+    }
     async fn import(
         &self,
         _ctx: &Context,

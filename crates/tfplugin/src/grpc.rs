@@ -15,13 +15,15 @@ use crate::framework::{
     ReadRequest, Resource, ValidateRequest,
 };
 use crate::proto::tfplugin6 as pb;
-use crate::schema::Schema;
+use crate::schema::{IdentitySchema, Schema};
 use crate::value::{Type, Value};
 
 struct Typed<T: ?Sized> {
     imp: Arc<T>,
     schema: Schema,
     ty: Type,
+    /// A resource's identity schema and its value type.
+    identity: Option<(IdentitySchema, Type)>,
 }
 
 /// Serves one provider over gRPC.
@@ -43,11 +45,16 @@ impl<P: Provider> ProviderService<P> {
             .into_iter()
             .map(|r| {
                 let schema = r.schema();
+                let identity = r.identity_schema().map(|s| {
+                    let ty = s.value_type();
+                    (s, ty)
+                });
                 (
                     r.type_name().to_string(),
                     Typed {
                         ty: schema.value_type(),
                         schema,
+                        identity,
                         imp: r,
                     },
                 )
@@ -63,6 +70,7 @@ impl<P: Provider> ProviderService<P> {
                     Typed {
                         ty: schema.value_type(),
                         schema,
+                        identity: None,
                         imp: d,
                     },
                 )
@@ -125,6 +133,27 @@ fn decode(dv: Option<&pb::DynamicValue>, ty: &Type, what: &str) -> Result<Value,
         .at(e.path.clone())
         .into()
     })
+}
+
+/// The identity of the object `state` describes, for a resource with an
+/// identity; `fallback` (what Terraform sent) when the resource names none.
+fn identity_data(
+    res: &Typed<dyn Resource>,
+    state: &Value,
+    fallback: Option<pb::ResourceIdentityData>,
+) -> Result<Option<pb::ResourceIdentityData>, Diagnostics> {
+    let Some((_, ty)) = &res.identity else {
+        return Ok(None);
+    };
+    if state.is_null() {
+        return Ok(None);
+    }
+    match res.imp.identity_of(state) {
+        Some(v) => Ok(Some(pb::ResourceIdentityData {
+            identity_data: Some(encode(&v, ty, "identity")?),
+        })),
+        None => Ok(fallback),
+    }
 }
 
 fn encode(v: &Value, ty: &Type, what: &str) -> Result<pb::DynamicValue, Diagnostics> {
@@ -357,18 +386,65 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         &self,
         _r: Request<pb::get_resource_identity_schemas::Request>,
     ) -> RpcResult<pb::get_resource_identity_schemas::Response> {
-        Ok(Response::new(
-            pb::get_resource_identity_schemas::Response::default(),
-        ))
+        let identity_schemas = self
+            .resources
+            .iter()
+            .filter_map(|(name, r)| {
+                r.identity
+                    .as_ref()
+                    .map(|(s, _)| (name.clone(), s.to_proto()))
+            })
+            .collect();
+        Ok(Response::new(pb::get_resource_identity_schemas::Response {
+            identity_schemas,
+            diagnostics: Vec::new(),
+        }))
     }
 
+    /// Identity stored at the current version is read as is; no resource of
+    /// ours has had another version yet.
     async fn upgrade_resource_identity(
         &self,
-        _r: Request<pb::upgrade_resource_identity::Request>,
+        r: Request<pb::upgrade_resource_identity::Request>,
     ) -> RpcResult<pb::upgrade_resource_identity::Response> {
+        let req = r.into_inner();
+        let res = try_diags!(self.resource(&req.type_name), upgrade_resource_identity);
+        let Some((schema, ty)) = &res.identity else {
+            return Ok(Response::new(pb::upgrade_resource_identity::Response {
+                diagnostics: unsupported("resource identity"),
+                ..Default::default()
+            }));
+        };
+        if req.version != schema.version {
+            let d = Diagnostic::error(
+                "Unsupported identity version",
+                format!(
+                    "The identity of this {} was stored at version {}; this provider reads version {}.",
+                    req.type_name, req.version, schema.version
+                ),
+            );
+            return Ok(Response::new(pb::upgrade_resource_identity::Response {
+                diagnostics: vec![d.to_proto()],
+                ..Default::default()
+            }));
+        }
+        let raw = req.raw_identity.unwrap_or_default();
+        let v = try_diags!(
+            Value::from_json(&raw.json, ty).map_err(|e| Diagnostics::from(Diagnostic::error(
+                "Stored identity does not match the identity schema",
+                e.to_string()
+            ))),
+            upgrade_resource_identity
+        );
+        let dv = try_diags!(
+            encode(&v, ty, "upgraded identity"),
+            upgrade_resource_identity
+        );
         Ok(Response::new(pb::upgrade_resource_identity::Response {
-            diagnostics: unsupported("resource identity"),
-            ..Default::default()
+            upgraded_identity: Some(pb::ResourceIdentityData {
+                identity_data: Some(dv),
+            }),
+            diagnostics: Vec::new(),
         }))
     }
 
@@ -414,10 +490,15 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         let mut out = res.imp.read(&self.ctx, rr, &mut diags).await;
         null_write_only(&res.schema, &mut out.new_state);
         let new_state = try_diags!(encode(&out.new_state, &res.ty, "state"), read_resource);
+        let new_identity = try_diags!(
+            identity_data(res, &out.new_state, req.current_identity),
+            read_resource
+        );
         Ok(Response::new(pb::read_resource::Response {
             new_state: Some(new_state),
             diagnostics: diags.to_proto(),
             private: out.private,
+            new_identity,
             ..Default::default()
         }))
     }
@@ -454,6 +535,11 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             }));
         }
         let mut diags = Diagnostics::new();
+        // An object keeps its identity for life: an update plans the prior one.
+        let planned_identity = try_diags!(
+            identity_data(res, &prior_state, req.prior_identity),
+            plan_resource_change
+        );
         let pr = PlanRequest {
             prior_state,
             proposed_new_state: proposed,
@@ -475,6 +561,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 .map(crate::diag::AttributePath::to_proto)
                 .collect(),
             planned_private: out.planned_private,
+            planned_identity,
             diagnostics: diags.to_proto(),
             ..Default::default()
         }))
@@ -512,9 +599,14 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
             encode(&out.new_state, &res.ty, "new state"),
             apply_resource_change
         );
+        let new_identity = try_diags!(
+            identity_data(res, &out.new_state, None),
+            apply_resource_change
+        );
         Ok(Response::new(pb::apply_resource_change::Response {
             new_state: Some(new_state),
             private: out.private,
+            new_identity,
             diagnostics: diags.to_proto(),
             ..Default::default()
         }))
@@ -528,7 +620,25 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         tracing::debug!(type_name = %req.type_name, "ImportResourceState");
         let res = try_diags!(self.resource(&req.type_name), import_resource_state);
         let mut diags = Diagnostics::new();
-        let imported = res.imp.import(&self.ctx, &req.id, &mut diags).await;
+        let id = match (
+            &res.identity,
+            req.identity.as_ref().and_then(|i| i.identity_data.as_ref()),
+        ) {
+            (Some((_, ty)), Some(dv)) if req.id.is_empty() => {
+                let identity = try_diags!(decode(Some(dv), ty, "identity"), import_resource_state);
+                match res.imp.import_id_of(&identity, &mut diags) {
+                    Some(id) => id,
+                    None => {
+                        return Ok(Response::new(pb::import_resource_state::Response {
+                            diagnostics: diags.to_proto(),
+                            ..Default::default()
+                        }))
+                    }
+                }
+            }
+            _ => req.id.clone(),
+        };
+        let imported = res.imp.import(&self.ctx, &id, &mut diags).await;
         let mut out = Vec::with_capacity(imported.len());
         for mut i in imported {
             null_write_only(&res.schema, &mut i.state);
@@ -536,11 +646,12 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 encode(&i.state, &res.ty, "imported state"),
                 import_resource_state
             );
+            let identity = try_diags!(identity_data(res, &i.state, None), import_resource_state);
             out.push(pb::import_resource_state::ImportedResource {
                 type_name: req.type_name.clone(),
                 state: Some(state),
                 private: i.private,
-                identity: None,
+                identity,
             });
         }
         Ok(Response::new(pb::import_resource_state::Response {

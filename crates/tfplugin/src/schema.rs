@@ -14,6 +14,8 @@
 //!   a struct, or a list or set of structs, is a nested attribute;
 //! - `"x-tf-version" = N` on the struct sets the schema version.
 
+mod identity;
+
 use std::collections::BTreeMap;
 
 use schemars::JsonSchema;
@@ -22,6 +24,8 @@ use serde_json::{Map, Value as J};
 use crate::proto::tfplugin6 as pb;
 use crate::rules::{self, Behaviour};
 use crate::value::Type;
+
+pub use identity::{IdentityAttribute, IdentitySchema};
 
 /// How a description is formatted.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -25,6 +25,14 @@ struct ThingModel {
     secret_wo: Option<String>,
 }
 
+/// The test thing's identity.
+#[derive(JsonSchema)]
+#[allow(dead_code)]
+struct ThingIdentity {
+    /// Its ID.
+    id: String,
+}
+
 struct Thing;
 
 #[async_trait]
@@ -59,6 +67,30 @@ impl Resource for Thing {
             new_state: s,
             ..Default::default()
         }
+    }
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        Some(IdentitySchema::derive::<ThingIdentity>(0).unwrap())
+    }
+    fn identity_of(&self, state: &Value) -> Option<Value> {
+        let id = state.attr("id");
+        (!id.is_null()).then(|| Value::object([("id", id.clone())]))
+    }
+    fn import_id_of(&self, identity: &Value, _d: &mut Diagnostics) -> Option<String> {
+        match identity.attr("id") {
+            Value::String(s) => Some(s.clone()),
+            _ => None,
+        }
+    }
+    async fn import(
+        &self,
+        _ctx: &Context,
+        id: &str,
+        _d: &mut Diagnostics,
+    ) -> Vec<crate::framework::ImportedResource> {
+        vec![crate::framework::ImportedResource {
+            state: thing("imported", Value::string(id), Value::Null),
+            private: Vec::new(),
+        }]
     }
     async fn read(&self, _ctx: &Context, req: ReadRequest, d: &mut Diagnostics) -> ReadResponse {
         if req.current_state.attr("name") == &Value::string("bad") {
@@ -317,4 +349,134 @@ async fn stop_provider_cancels_the_context() {
         .await
         .unwrap();
     assert!(ctx.is_cancelled());
+}
+
+fn identity_ty() -> Type {
+    Type::object([("id", Type::String)])
+}
+
+fn identity(id: &str) -> Option<pb::ResourceIdentityData> {
+    Some(pb::ResourceIdentityData {
+        identity_data: Some(pb::DynamicValue {
+            msgpack: Value::object([("id", Value::string(id))])
+                .to_msgpack(&identity_ty())
+                .unwrap(),
+            json: Vec::new(),
+        }),
+    })
+}
+
+fn identity_id(d: Option<pb::ResourceIdentityData>) -> Value {
+    let dv = d.and_then(|d| d.identity_data).expect("an identity");
+    Value::from_msgpack(&dv.msgpack, &identity_ty())
+        .unwrap()
+        .attr("id")
+        .clone()
+}
+
+/// Identity: its schema is served, apply, read and import return it, an
+/// `import` block's identity becomes the import ID, and stored identity of
+/// the current version upgrades as is.
+#[tokio::test]
+async fn identity_is_served_returned_and_imported_by() {
+    let s = svc();
+    let schemas = s
+        .get_resource_identity_schemas(Request::new(pb::get_resource_identity_schemas::Request {}))
+        .await
+        .unwrap()
+        .into_inner();
+    let thing_schema = &schemas.identity_schemas["test_thing"];
+    assert_eq!(thing_schema.version, 0);
+    let attr = &thing_schema.identity_attributes[0];
+    assert_eq!((attr.name.as_str(), attr.required_for_import), ("id", true));
+    assert_eq!(attr.r#type, b"\"string\"");
+
+    let planned = thing("a", Value::Unknown, Value::Null);
+    let applied = s
+        .apply_resource_change(Request::new(pb::apply_resource_change::Request {
+            type_name: "test_thing".into(),
+            prior_state: dv(&Value::Null),
+            planned_state: dv(&planned),
+            config: dv(&thing("a", Value::Null, Value::Null)),
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(identity_id(applied.new_identity), Value::string("id-1"));
+
+    let state = thing("a", Value::string("id-1"), Value::Null);
+    let read = s
+        .read_resource(Request::new(pb::read_resource::Request {
+            type_name: "test_thing".into(),
+            current_state: dv(&state),
+            current_identity: identity("id-1"),
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(identity_id(read.new_identity), Value::string("id-1"));
+
+    let plan = s
+        .plan_resource_change(Request::new(pb::plan_resource_change::Request {
+            type_name: "test_thing".into(),
+            prior_state: dv(&state),
+            proposed_new_state: dv(&state),
+            config: dv(&thing("a", Value::Null, Value::Null)),
+            prior_identity: identity("id-1"),
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(identity_id(plan.planned_identity), Value::string("id-1"));
+
+    let imported = s
+        .import_resource_state(Request::new(pb::import_resource_state::Request {
+            type_name: "test_thing".into(),
+            identity: identity("id-9"),
+            ..Default::default()
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(
+        imported.diagnostics.is_empty(),
+        "{:?}",
+        imported.diagnostics
+    );
+    let got = imported.imported_resources.into_iter().next().unwrap();
+    let got_state = Value::from_msgpack(&got.state.unwrap().msgpack, &ty()).unwrap();
+    assert_eq!(got_state.attr("id"), &Value::string("id-9"));
+    assert_eq!(identity_id(got.identity), Value::string("id-9"));
+
+    let upgraded = s
+        .upgrade_resource_identity(Request::new(pb::upgrade_resource_identity::Request {
+            type_name: "test_thing".into(),
+            version: 0,
+            raw_identity: Some(pb::RawState {
+                json: br#"{"id":"id-1"}"#.to_vec(),
+                ..Default::default()
+            }),
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        identity_id(upgraded.upgraded_identity),
+        Value::string("id-1")
+    );
+    let newer = s
+        .upgrade_resource_identity(Request::new(pb::upgrade_resource_identity::Request {
+            type_name: "test_thing".into(),
+            version: 3,
+            raw_identity: None,
+        }))
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(newer.diagnostics[0]
+        .summary
+        .contains("Unsupported identity version"));
 }
