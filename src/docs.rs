@@ -220,6 +220,13 @@ fn object_page(
             "```shell\n{}\n```\n",
             read(&import_sh)?.trim_end()
         ));
+        let by_identity = examples.join("import-by-identity.tf");
+        if by_identity.exists() {
+            out.push_str(
+                "\nIn Terraform v1.12.0 and later, an `import` block can name the connector by its resource identity instead:\n\n",
+            );
+            out.push_str(&hcl_block(&read(&by_identity)?));
+        }
     }
     Ok(out)
 }

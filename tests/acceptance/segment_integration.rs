@@ -767,3 +767,89 @@ fn a_token_across_the_cut_of_an_error_body_is_nowhere() {
         assert!(sb.apps().is_empty() && sb.connectors().is_empty());
     });
 }
+
+/// The resource's state as `terraform show -json` gives it: values and identity.
+fn state_entry(wd: &WorkDir) -> Value {
+    let out = wd.run(&["show", "-json"]);
+    out.success();
+    let v: Value = serde_json::from_str(&out.stdout).expect("show JSON");
+    v["values"]["root_module"]["resources"]
+        .as_array()
+        .and_then(|r| r.iter().find(|r| r["address"] == ADDR))
+        .cloned()
+        .unwrap_or(Value::Null)
+}
+
+/// Resource identity (Terraform 1.12+; the matrix's 1.15.5): a created
+/// resource carries `{ app_id, connector_id }`; an `import` block by identity
+/// into a fresh state gives the same state and identity as the string
+/// import, and the next plan is empty.
+#[test]
+fn identity_is_stored_and_imports_like_the_string_id() {
+    let capable: Vec<_> = crate::harness::matrix()
+        .iter()
+        .filter(|tf| tf.at_least(1, 12))
+        .collect();
+    assert!(
+        !capable.is_empty(),
+        "no Terraform 1.12+ in the matrix for identity"
+    );
+    for tf in capable {
+        let sb = Sandbox::start(&["--sync-delay", "600000"]);
+        let app = new_app(&sb, "Segment (identity)");
+        let body = format!(
+            "  app_id = \"{app}\"\n  segment_access_token_wo = \"{}\"",
+            sb.var("SEGMENT_ACCESS_TOKEN")
+        );
+        let mut created = WorkDir::new(tf);
+        sb.configure(&mut created);
+        created.config(&resource(&body));
+        apply(&created);
+        let want = state_entry(&created);
+        let id = want["values"]["id"].as_str().unwrap().to_string();
+        assert_eq!(
+            want["identity"],
+            json!({ "app_id": app, "connector_id": id }),
+            "{want}"
+        );
+        // (`terraform state show` prints attributes only; `show -json` and the
+        // state file carry the identity.)
+        let stored = std::fs::read_to_string(created.path().join("terraform.tfstate")).unwrap();
+        assert!(
+            stored.contains("\"identity\""),
+            "the state file holds the identity"
+        );
+
+        let mut by_identity = WorkDir::new(tf);
+        sb.configure(&mut by_identity);
+        by_identity.config(&format!(
+            "{}\nimport {{\n  to = {ADDR}\n  identity = {{\n    app_id       = \"{app}\"\n    connector_id = \"{id}\"\n  }}\n}}\n",
+            resource(&body)
+        ));
+        by_identity
+            .run(&["apply", "-auto-approve", "-no-color"])
+            .success()
+            .contains("1 imported");
+        let got = state_entry(&by_identity);
+        assert_eq!(got["identity"], want["identity"]);
+        assert_eq!(
+            got["values"], want["values"],
+            "identity import differs from create"
+        );
+
+        let mut by_string = WorkDir::new(tf);
+        sb.configure(&mut by_string);
+        by_string.config(&resource(&body));
+        by_string
+            .run(&["import", "-no-color", ADDR, &format!("{app}/{id}")])
+            .success();
+        assert_eq!(
+            state_entry(&by_string),
+            got,
+            "string and identity imports agree"
+        );
+        plan_is_empty(&by_identity);
+        by_identity.run(&["destroy", "-auto-approve"]).success();
+        assert!(sb.connectors().is_empty());
+    }
+}

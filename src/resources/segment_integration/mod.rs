@@ -21,10 +21,12 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use tfplugin::diag::{Diagnostic, Diagnostics};
 use tfplugin::framework::Context;
+use tfplugin::schema::IdentitySchema;
 use tfplugin::typed::{path_of, Change, Plan, TypedResource};
+use tfplugin::value::Value;
 
 pub use import::check_import_id;
-pub use model::SegmentIntegrationModel;
+pub use model::{SegmentIntegrationIdentity, SegmentIntegrationModel};
 
 use crate::conductorone::{C1Client, C1Error};
 use crate::glue::{cancellable, Shared};
@@ -84,6 +86,29 @@ impl TypedResource for SegmentIntegration {
 
     fn type_name(&self) -> &'static str {
         "conductorone_segment_integration"
+    }
+
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        IdentitySchema::derive::<SegmentIntegrationIdentity>(0).ok()
+    }
+
+    fn identity_of(&self, state: &Model) -> Option<Value> {
+        let identity = SegmentIntegrationIdentity {
+            app_id: state.app_id.clone()?,
+            connector_id: state.id.clone()?,
+        };
+        let ty = self.identity_schema()?.value_type();
+        Value::from_model(&identity, &ty).ok()
+    }
+
+    fn import_id_of(&self, identity: &Value, diags: &mut Diagnostics) -> Option<String> {
+        match identity.to_model::<SegmentIntegrationIdentity>() {
+            Ok(i) => Some(format!("{}/{}", i.app_id, i.connector_id)),
+            Err(e) => {
+                diags.error("Invalid identity", e.to_string());
+                None
+            }
+        }
     }
 
     async fn modify_plan(&self, ctx: &Context, plan: &mut Plan<Model>, diags: &mut Diagnostics) {

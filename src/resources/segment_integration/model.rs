@@ -173,6 +173,17 @@ impl SegmentIntegrationModel {
     }
 }
 
+/// The identity of a `conductorone_segment_integration` (Terraform 1.12+):
+/// the connector, named by its app and its own ID. Both are required in an
+/// `import` block's `identity`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct SegmentIntegrationIdentity {
+    /// The ID of the ConductorOne app that holds the connector.
+    pub app_id: String,
+    /// The ID of the connector.
+    pub connector_id: String,
+}
+
 /// The connector description that records the verified workspace, read back
 /// into `segment_workspace_id` and `segment_workspace_slug` (also on import).
 pub fn workspace_note(ws: Option<&Workspace>) -> String {

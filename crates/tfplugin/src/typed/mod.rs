@@ -26,7 +26,7 @@ use crate::framework::{
     ReadResponse, Resource, ValidateRequest,
 };
 use crate::rules;
-use crate::schema::Schema;
+use crate::schema::{IdentitySchema, Schema};
 use crate::value::Value;
 
 /// What a model struct must be.
@@ -110,6 +110,30 @@ pub trait TypedResource: Send + Sync + 'static {
     ) -> Self::Model;
 
     async fn delete(&self, ctx: &Context, state: Self::Model, diags: &mut Diagnostics);
+
+    /// The resource's identity schema, when it has one (see
+    /// [`IdentitySchema::derive`]).
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        None
+    }
+
+    /// The identity of the object `state` names (a value of the identity
+    /// schema's type); `None` when it names none.
+    fn identity_of(&self, _state: &Self::Model) -> Option<Value> {
+        None
+    }
+
+    /// The import ID that an `import` block's `identity` stands for.
+    fn import_id_of(&self, _identity: &Value, diags: &mut Diagnostics) -> Option<String> {
+        diags.error(
+            "Import by identity not supported",
+            format!(
+                "{} has no resource identity; import it by ID.",
+                self.type_name()
+            ),
+        );
+        None
+    }
 
     /// Adopts an existing object by its import ID.
     async fn import(
@@ -234,6 +258,19 @@ impl<R: TypedResource> Resource for Adapter<R> {
 
     fn schema(&self) -> Schema {
         self.schema.clone()
+    }
+
+    fn identity_schema(&self) -> Option<IdentitySchema> {
+        self.inner.identity_schema()
+    }
+
+    fn identity_of(&self, state: &Value) -> Option<Value> {
+        let m: R::Model = state.to_model().ok()?;
+        self.inner.identity_of(&m)
+    }
+
+    fn import_id_of(&self, identity: &Value, diags: &mut Diagnostics) -> Option<String> {
+        self.inner.import_id_of(identity, diags)
     }
 
     async fn validate(&self, _ctx: &Context, req: ValidateRequest, diags: &mut Diagnostics) {
