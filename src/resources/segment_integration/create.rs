@@ -334,11 +334,14 @@ impl Where<'_> {
             patch.user_ids = Some(owners.to_vec());
         }
         if let Some(checked) = token {
+            // An adopted connector: this attempt's marker stays on it until
+            // `finish`, unless its app is pending (cleared below).
             patch.config = Some(EnvConfig::with_secret(
                 TOKEN_CONFIG_KEY,
                 Some(&checked.token),
             ));
-            patch.description = Some(workspace_note(Some(&checked.workspace)));
+            let note = workspace_note(Some(&checked.workspace));
+            patch.description = Some(self.marker.add_to(&note));
         }
         if origin.pending().is_some() {
             let d = patch
