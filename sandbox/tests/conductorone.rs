@@ -254,28 +254,7 @@ async fn apps_create_get_list_page_update_delete() {
     assert_eq!(s, 200);
     assert_eq!(got["app"]["displayName"], "App 3");
     // Paging: page_size 10 gives 10, 10, 7, then an empty nextPageToken.
-    let mut seen = Vec::new();
-    let mut token = String::new();
-    let mut pages = 0;
-    loop {
-        let (s, page) = sb
-            .c1(
-                "GET",
-                &format!("/api/v1/apps?page_size=10&page_token={token}"),
-                &t,
-                None,
-            )
-            .await;
-        assert_eq!(s, 200);
-        pages += 1;
-        for a in page["list"].as_array().unwrap() {
-            seen.push(a["id"].as_str().unwrap().to_string());
-        }
-        token = page["nextPageToken"].as_str().unwrap().to_string();
-        if token.is_empty() {
-            break;
-        }
-    }
+    let (mut seen, pages) = app_pages(&sb, &t, 10).await;
     assert_eq!(pages, 3);
     seen.sort();
     let mut want = ids.clone();
@@ -346,6 +325,25 @@ fn env_config(token: &str) -> Value {
         "@type": "type.googleapis.com/c1.api.app.v1.EnvConfig",
         "configuration": { "segment_access_token": { "stringValue": token } }
     })
+}
+
+/// Every app's ID through `GET /api/v1/apps` pages of `size`, each page
+/// answered 200 with a `nextPageToken` (empty on the last); and how many pages.
+async fn app_pages(sb: &common::Sandbox, t: &str, size: usize) -> (Vec<String>, usize) {
+    let (mut ids, mut pages, mut token) = (Vec::new(), 0, String::new());
+    loop {
+        let path = format!("/api/v1/apps?page_size={size}&page_token={token}");
+        let (s, page) = sb.c1("GET", &path, t, None).await;
+        assert_eq!(s, 200);
+        pages += 1;
+        for a in page["list"].as_array().unwrap() {
+            ids.push(a["id"].as_str().unwrap().to_string());
+        }
+        token = page["nextPageToken"].as_str().unwrap().to_string();
+        if token.is_empty() {
+            return (ids, pages);
+        }
+    }
 }
 
 /// The connector once its sync has ended (DONE or ERROR).
@@ -722,28 +720,7 @@ async fn a_seeded_tenant_at_scale_lists_page_by_page() {
         "20",
     ]);
     let t = sb.token_with_secret().await;
-    let mut apps = Vec::new();
-    let mut token = String::new();
-    let mut pages = 0;
-    loop {
-        let (s, page) = sb
-            .c1(
-                "GET",
-                &format!("/api/v1/apps?page_size=100&page_token={token}"),
-                &t,
-                None,
-            )
-            .await;
-        assert_eq!(s, 200);
-        pages += 1;
-        for a in page["list"].as_array().unwrap() {
-            apps.push(a["id"].as_str().unwrap().to_string());
-        }
-        token = page["nextPageToken"].as_str().unwrap_or("").to_string();
-        if token.is_empty() {
-            break;
-        }
-    }
+    let (apps, pages) = app_pages(&sb, &t, 100).await;
     assert_eq!((apps.len(), pages), (500, 5));
     let (mut segment, mut other) = (0, 0);
     for app in &apps {
