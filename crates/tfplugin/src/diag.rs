@@ -45,6 +45,12 @@ impl AttributePath {
     pub fn steps(&self) -> &[PathStep] {
         &self.0
     }
+    /// This path, inside attribute or block `parent`.
+    #[must_use]
+    pub fn under(mut self, parent: &str) -> Self {
+        self.0.insert(0, PathStep::Attribute(parent.to_string()));
+        self
+    }
     pub fn is_root(&self) -> bool {
         self.0.is_empty()
     }
@@ -201,6 +207,16 @@ impl Diagnostics {
     }
     pub fn extend(&mut self, other: Diagnostics) {
         self.0.extend(other.0);
+    }
+    /// The same diagnostics, each path moved inside block `parent` (as a
+    /// list block's `config`); diagnostics without a path keep none.
+    #[must_use]
+    pub fn under(self, parent: &str) -> Self {
+        let moved = self.0.into_iter().map(|mut d| {
+            d.path = d.path.map(|p| p.under(parent));
+            d
+        });
+        Diagnostics(moved.collect())
     }
     pub fn has_errors(&self) -> bool {
         self.0.iter().any(Diagnostic::is_error)

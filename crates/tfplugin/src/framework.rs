@@ -7,6 +7,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::diag::{AttributePath, Diagnostics};
@@ -107,6 +108,15 @@ pub trait Provider: Send + Sync + 'static {
     async fn configure(&self, ctx: &Context, req: ConfigureRequest, diags: &mut Diagnostics);
     fn resources(&self) -> Vec<Arc<dyn Resource>>;
     fn data_sources(&self) -> Vec<Arc<dyn DataSource>>;
+    /// List resources for `terraform query` (Terraform 1.14+), each named
+    /// like the managed resource whose objects it lists.
+    fn list_resources(&self) -> Vec<Arc<dyn ListResource>> {
+        Vec::new()
+    }
+    /// Actions (Terraform 1.14+).
+    fn actions(&self) -> Vec<Arc<dyn Action>> {
+        Vec::new()
+    }
 }
 
 /// A managed resource type.
@@ -157,6 +167,11 @@ pub trait Resource: Send + Sync + 'static {
         );
         Vec::new()
     }
+    /// The configuration that would give `state` (for `-generate-config-out`):
+    /// by default the declared rules' [`config_from_state`](crate::rules::config_from_state).
+    fn generate_config(&self, state: &Value) -> Value {
+        crate::rules::config_from_state(&self.schema(), state)
+    }
     /// Upgrades state stored at an older schema version. The default handles
     /// the current version only (Terraform calls this on every run).
     fn upgrade_state(
@@ -184,4 +199,83 @@ pub trait DataSource: Send + Sync + 'static {
     async fn validate(&self, _ctx: &Context, _config: &Value, _diags: &mut Diagnostics) {}
     /// Returns the wholly known state.
     async fn read(&self, ctx: &Context, config: Value, diags: &mut Diagnostics) -> Value;
+}
+
+/// Where a streaming call sends what it produces, up to a limit. `send`
+/// says whether to go on: false once the limit is reached or Terraform has
+/// stopped listening.
+pub struct Sink<T> {
+    tx: mpsc::Sender<T>,
+    left: usize,
+}
+
+impl<T> Sink<T> {
+    /// A sink taking at most `limit` items, and the receiving end.
+    pub fn channel(limit: usize) -> (Sink<T>, mpsc::Receiver<T>) {
+        let (tx, rx) = mpsc::channel(32);
+        (Sink { tx, left: limit }, rx)
+    }
+
+    pub async fn send(&mut self, item: T) -> bool {
+        if self.left == 0 || self.tx.send(item).await.is_err() {
+            self.left = 0;
+            return false;
+        }
+        self.left -= 1;
+        self.left > 0
+    }
+}
+
+/// What `terraform query` asks a list resource for.
+pub struct ListRequest {
+    /// The list block's `config`, decoded against the list resource's schema.
+    pub config: Value,
+    /// Whether each result should carry the full object (its state).
+    pub include_resource: bool,
+}
+
+/// One object found by a list resource.
+pub struct ListItem {
+    /// A value of the managed resource's identity schema.
+    pub identity: Value,
+    pub display_name: String,
+    /// The object's state, when asked for.
+    pub object: Option<Value>,
+}
+
+/// A list resource: finds existing objects of the managed resource type of
+/// the same name, so that `terraform query` can import them.
+#[async_trait]
+pub trait ListResource: Send + Sync + 'static {
+    fn type_name(&self) -> &'static str;
+    /// The schema of the list block's `config`.
+    fn schema(&self) -> Schema;
+    async fn validate(&self, _ctx: &Context, _config: &Value, _diags: &mut Diagnostics) {}
+    /// Sends each object found to `out`, stopping when `send` returns false.
+    async fn list(
+        &self,
+        ctx: &Context,
+        req: ListRequest,
+        out: &mut Sink<ListItem>,
+        diags: &mut Diagnostics,
+    );
+}
+
+/// An action: an operation Terraform runs on request (`-invoke`) or from a
+/// resource's `action_trigger`, outside any object's state.
+#[async_trait]
+pub trait Action: Send + Sync + 'static {
+    fn type_name(&self) -> &'static str;
+    fn schema(&self) -> Schema;
+    async fn validate(&self, _ctx: &Context, _config: &Value, _diags: &mut Diagnostics) {}
+    /// Checks made while planning; the configuration may hold unknowns.
+    async fn plan(&self, _ctx: &Context, _config: &Value, _diags: &mut Diagnostics) {}
+    /// Runs the action, sending progress messages to `progress` as it goes.
+    async fn invoke(
+        &self,
+        ctx: &Context,
+        config: Value,
+        progress: &mut Sink<String>,
+        diags: &mut Diagnostics,
+    );
 }

@@ -11,8 +11,8 @@ use tonic::{Request, Response, Status, Streaming};
 
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::framework::{
-    ApplyRequest, ClientCapabilities, ConfigureRequest, Context, DataSource, PlanRequest, Provider,
-    ReadRequest, Resource, ValidateRequest,
+    Action, ApplyRequest, ClientCapabilities, ConfigureRequest, Context, DataSource, ListResource,
+    PlanRequest, Provider, ReadRequest, Resource, ValidateRequest,
 };
 use crate::proto::tfplugin6 as pb;
 use crate::schema::{IdentitySchema, Schema};
@@ -33,7 +33,30 @@ pub(crate) struct ProviderService<P: Provider> {
     ty: Type,
     resources: BTreeMap<String, Typed<dyn Resource>>,
     data_sources: BTreeMap<String, Typed<dyn DataSource>>,
+    lists: BTreeMap<String, Typed<dyn ListResource>>,
+    actions: BTreeMap<String, Typed<dyn Action>>,
     ctx: Context,
+}
+
+/// Indexes a provider's list resources or actions by type name.
+fn typed_by_name<T: ?Sized>(
+    items: Vec<Arc<T>>,
+    name: impl Fn(&T) -> &'static str,
+    schema: impl Fn(&T) -> Schema,
+) -> BTreeMap<String, Typed<T>> {
+    items
+        .into_iter()
+        .map(|imp| {
+            let schema = schema(&imp);
+            let typed = Typed {
+                ty: schema.value_type(),
+                schema,
+                identity: None,
+                imp: imp.clone(),
+            };
+            (name(&imp).to_string(), typed)
+        })
+        .collect()
 }
 
 impl<P: Provider> ProviderService<P> {
@@ -76,12 +99,16 @@ impl<P: Provider> ProviderService<P> {
                 )
             })
             .collect();
+        let lists = typed_by_name(provider.list_resources(), |l| l.type_name(), |l| l.schema());
+        let actions = typed_by_name(provider.actions(), |a| a.type_name(), |a| a.schema());
         ProviderService {
             provider: Arc::new(provider),
             schema,
             ty,
             resources,
             data_sources,
+            lists,
+            actions,
             ctx,
         }
     }
@@ -231,6 +258,20 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                     type_name: k.clone(),
                 })
                 .collect(),
+            list_resources: self
+                .lists
+                .keys()
+                .map(|k| pb::get_metadata::ListResourceMetadata {
+                    type_name: k.clone(),
+                })
+                .collect(),
+            actions: self
+                .actions
+                .keys()
+                .map(|k| pb::get_metadata::ActionMetadata {
+                    type_name: k.clone(),
+                })
+                .collect(),
             ..Default::default()
         }))
     }
@@ -251,6 +292,19 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
                 .data_sources
                 .iter()
                 .map(|(k, d)| (k.clone(), d.schema.to_proto()))
+                .collect(),
+            list_resource_schemas: self
+                .lists
+                .iter()
+                .map(|(k, l)| (k.clone(), l.schema.to_proto()))
+                .collect(),
+            action_schemas: self
+                .actions
+                .iter()
+                .map(|(k, a)| {
+                    let schema = Some(a.schema.to_proto());
+                    (k.clone(), pb::ActionSchema { schema })
+                })
                 .collect(),
             server_capabilities: Some(server_capabilities()),
             ..Default::default()
@@ -717,11 +771,23 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
 
     async fn generate_resource_config(
         &self,
-        _r: Request<pb::generate_resource_config::Request>,
+        r: Request<pb::generate_resource_config::Request>,
     ) -> RpcResult<pb::generate_resource_config::Response> {
+        let req = r.into_inner();
+        tracing::debug!(type_name = %req.type_name, "GenerateResourceConfig");
+        let res = try_diags!(self.resource(&req.type_name), generate_resource_config);
+        let state = try_diags!(
+            decode(req.state.as_ref(), &res.ty, "state"),
+            generate_resource_config
+        );
+        let config = res.imp.generate_config(&state);
+        let dv = try_diags!(
+            encode(&config, &res.ty, "configuration"),
+            generate_resource_config
+        );
         Ok(Response::new(pb::generate_resource_config::Response {
-            diagnostics: unsupported("configuration generation"),
-            ..Default::default()
+            config: Some(dv),
+            diagnostics: Vec::new(),
         }))
     }
 
@@ -769,21 +835,18 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
 
     async fn list_resource(
         &self,
-        _r: Request<pb::list_resource::Request>,
+        r: Request<pb::list_resource::Request>,
     ) -> RpcResult<Self::ListResourceStream> {
-        let ev = pb::list_resource::Event {
-            diagnostic: unsupported("list resources"),
-            ..Default::default()
-        };
-        Ok(Response::new(Box::pin(tokio_stream::once(Ok(ev)))))
+        Ok(Response::new(self.list(r.into_inner())))
     }
 
     async fn validate_list_resource_config(
         &self,
-        _r: Request<pb::validate_list_resource_config::Request>,
+        r: Request<pb::validate_list_resource_config::Request>,
     ) -> RpcResult<pb::validate_list_resource_config::Response> {
+        let diagnostics = self.validate_list(r.into_inner()).await.to_proto();
         Ok(Response::new(pb::validate_list_resource_config::Response {
-            diagnostics: unsupported("list resources"),
+            diagnostics,
         }))
     }
 
@@ -891,10 +954,11 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
 
     async fn plan_action(
         &self,
-        _r: Request<pb::plan_action::Request>,
+        r: Request<pb::plan_action::Request>,
     ) -> RpcResult<pb::plan_action::Response> {
+        let diagnostics = self.plan_action_of(r.into_inner()).await.to_proto();
         Ok(Response::new(pb::plan_action::Response {
-            diagnostics: unsupported("actions"),
+            diagnostics,
             deferred: None,
         }))
     }
@@ -903,24 +967,18 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
 
     async fn invoke_action(
         &self,
-        _r: Request<pb::invoke_action::Request>,
+        r: Request<pb::invoke_action::Request>,
     ) -> RpcResult<Self::InvokeActionStream> {
-        let ev = pb::invoke_action::Event {
-            r#type: Some(pb::invoke_action::event::Type::Completed(
-                pb::invoke_action::event::Completed {
-                    diagnostics: unsupported("actions"),
-                },
-            )),
-        };
-        Ok(Response::new(Box::pin(tokio_stream::once(Ok(ev)))))
+        Ok(Response::new(self.invoke(r.into_inner())))
     }
 
     async fn validate_action_config(
         &self,
-        _r: Request<pb::validate_action_config::Request>,
+        r: Request<pb::validate_action_config::Request>,
     ) -> RpcResult<pb::validate_action_config::Response> {
+        let diagnostics = self.validate_action(r.into_inner()).await.to_proto();
         Ok(Response::new(pb::validate_action_config::Response {
-            diagnostics: unsupported("actions"),
+            diagnostics,
         }))
     }
 
@@ -944,9 +1002,16 @@ fn server_capabilities() -> pb::ServerCapabilities {
         // them again from each new process (it caches them per run).
         get_provider_schema_optional: true,
         move_resource_state: false,
-        generate_resource_config: false,
+        // Generated configuration follows the declared rules
+        // (`rules::config_from_state`), so that `-generate-config-out`
+        // writes only what a user would.
+        generate_resource_config: true,
     }
 }
 
+mod action;
+mod list;
+#[cfg(test)]
+mod stream_tests;
 #[cfg(test)]
 mod tests;

@@ -4,7 +4,9 @@
 //! `schemars::JsonSchema`; [`Schema::derive`] turns its JSON Schema into a
 //! Terraform schema. Rules:
 //! - a field's doc comment is its description (markdown);
-//! - a non-`Option` field is required, an `Option` field optional;
+//! - a non-`Option` field is required, an `Option` field optional (or
+//!   required with `"x-tf-required" = true`, so that a plan can hold it
+//!   unknown);
 //! - `#[schemars(extend("x-tf-computed" = true))]` makes a field computed (with
 //!   `"x-tf-optional" = true` as well: optional and computed);
 //! - `"x-tf-sensitive"`, `"x-tf-write-only"` set those flags; `#[deprecated]`
@@ -389,7 +391,7 @@ fn attributes_of(
             .ok_or_else(|| err(model, &at, "property schema is not an object"))?;
         let sub = non_null(sub);
         let computed = flag(&sub, "x-tf-computed");
-        let in_required = required.contains(&name.as_str());
+        let in_required = required.contains(&name.as_str()) || flag(&sub, "x-tf-required");
         let (required, optional) = if computed {
             (false, flag(&sub, "x-tf-optional"))
         } else {

@@ -33,7 +33,7 @@ struct ThingIdentity {
     id: String,
 }
 
-struct Thing;
+pub(super) struct Thing;
 
 #[async_trait]
 impl Resource for Thing {
@@ -126,18 +126,18 @@ fn svc() -> ProviderService<TestProvider> {
     ProviderService::new(TestProvider, Context::default())
 }
 
-fn ty() -> Type {
+pub(super) fn ty() -> Type {
     Schema::derive::<ThingModel>().unwrap().value_type()
 }
 
-fn dv(v: &Value) -> Option<pb::DynamicValue> {
+pub(super) fn dv(v: &Value) -> Option<pb::DynamicValue> {
     Some(pb::DynamicValue {
         msgpack: v.to_msgpack(&ty()).unwrap(),
         json: Vec::new(),
     })
 }
 
-fn thing(name: &str, id: Value, secret: Value) -> Value {
+pub(super) fn thing(name: &str, id: Value, secret: Value) -> Value {
     Value::object([
         ("name", Value::string(name)),
         ("id", id),

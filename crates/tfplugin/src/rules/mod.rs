@@ -275,6 +275,27 @@ pub fn plan(schema: &Schema, prior: &Value, config: &Value, proposed: &Value) ->
     }
 }
 
+/// The smallest configuration that plans no change from `state` (for
+/// `-generate-config-out`): what the user sets, nothing more. Read-only,
+/// deprecated, sensitive and write-only attributes are null (Terraform
+/// writes a sensitive one as `null # sensitive`, never its value), and so is
+/// an attribute whose value is its declared default.
+pub fn config_from_state(schema: &Schema, state: &Value) -> Value {
+    let mut config = state.clone();
+    if state.is_null() {
+        return config;
+    }
+    for a in &schema.attributes {
+        let read_only = a.computed && !a.optional && !a.required;
+        let secret = a.sensitive || a.write_only;
+        let is_default = default_value(a, &Value::Null).is_some_and(|d| &d == state.attr(&a.name));
+        if read_only || secret || a.deprecated.is_some() || is_default {
+            config.set_attr(&a.name, Value::Null);
+        }
+    }
+    config
+}
+
 fn default_value(a: &Attribute, config: &Value) -> Option<Value> {
     let d = a.behaviour.default.as_ref()?;
     if !config.attr(&a.name).is_null() {

@@ -244,3 +244,30 @@ fn plan_applies_defaults_then_marks_unknown_then_modifiers() {
     let p = plan(&s, &no_id, &config, &proposed);
     assert!(p.state.attr("id").is_unknown());
 }
+
+#[test]
+fn generated_config_keeps_only_what_a_user_sets() {
+    let state = obj(&[
+        ("id", Value::string("i-1")),
+        ("name", Value::string("thing")),
+        ("home", Value::string("h")),
+        ("place", Value::string("here")),
+        ("secret", Value::string("s")),
+    ]);
+    let want = obj(&[
+        ("home", Value::string("h")),
+        ("place", Value::string("here")),
+    ]);
+    assert_eq!(
+        config_from_state(&schema(), &state),
+        want,
+        "read-only, default and secret left out"
+    );
+    let named = obj(&[("name", Value::string("other"))]);
+    assert_eq!(
+        config_from_state(&schema(), &named),
+        named,
+        "a name other than the default stays"
+    );
+    assert_eq!(config_from_state(&schema(), &Value::Null), Value::Null);
+}

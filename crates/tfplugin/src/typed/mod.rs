@@ -9,7 +9,9 @@
 //! the model and marks the unknown attributes beside it, so that resource code
 //! names fields, never attribute strings.
 
+mod action;
 mod data;
+mod list;
 mod partial;
 
 use async_trait::async_trait;
@@ -17,7 +19,9 @@ use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+pub use action::{ActionAdapter, TypedAction};
 pub use data::{DataAdapter, TypedDataSource};
+pub use list::{ListAdapter, Listed, TypedListResource};
 pub use partial::Partial;
 
 use crate::diag::{Diagnostic, Diagnostics};
