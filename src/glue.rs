@@ -1,6 +1,7 @@
 //! Terraform glue that resources and data sources share: the provider's
-//! shared state, Segment client and token set-up, and cancellation. (The
-//! conversions between Terraform values and typed models are `tfplugin`'s.)
+//! shared state, Segment client and token set-up, ConductorOne calls and
+//! cancellation. (The conversions between Terraform values and typed models
+//! are `tfplugin`'s.)
 
 use std::future::Future;
 
@@ -9,6 +10,7 @@ use tfplugin::framework::Context;
 
 pub use crate::provider::{Configured, Shared};
 
+use crate::conductorone::C1Error;
 use crate::secret::Secret;
 use crate::segment::{SegmentClient, SegmentError};
 
@@ -67,5 +69,26 @@ pub async fn cancellable<T>(ctx: &Context, fut: impl Future<Output = T>) -> Resu
     tokio::select! {
         r = fut => Ok(r),
         () = ctx.cancel.cancelled() => Err(Diagnostic::error("Cancelled", "Terraform asked the provider to stop.")),
+    }
+}
+
+/// Runs a ConductorOne call unless Terraform asks the provider to stop; a
+/// failure becomes a diagnostic with `summary`, on `at` when given.
+pub async fn c1_call<T>(
+    ctx: &Context,
+    summary: &str,
+    at: Option<tfplugin::AttributePath>,
+    fut: impl std::future::Future<Output = Result<T, C1Error>>,
+) -> Result<T, Diagnostic> {
+    cancellable(ctx, fut)
+        .await?
+        .map_err(|e| c1_error(summary, &e, at))
+}
+
+pub fn c1_error(summary: &str, e: &C1Error, at: Option<tfplugin::AttributePath>) -> Diagnostic {
+    let d = Diagnostic::error(summary, e.to_string());
+    match at {
+        Some(p) => d.at(p),
+        None => d,
     }
 }

@@ -319,6 +319,16 @@ impl C1Client {
         env.connector()
     }
 
+    /// `POST /api/v1/apps/{app_id}/connectors/{id}/force_sync`: puts a sync
+    /// on the queue (an empty answer; the sync status tells the rest).
+    pub async fn force_sync(&self, app_id: &str, id: &str) -> Result<(), C1Error> {
+        let path = format!("{}/force_sync", connector_path(app_id, id));
+        let _: Value = self
+            .call(Method::POST, &path, Some(&json!({})), Idempotent::Yes, &[])
+            .await?;
+        Ok(())
+    }
+
     /// `DELETE /api/v1/apps/{app_id}/connectors/{id}`; deleting what is gone succeeds.
     pub async fn delete_connector(&self, app_id: &str, id: &str) -> Result<(), C1Error> {
         self.delete(&connector_path(app_id, id)).await

@@ -51,6 +51,12 @@ pub struct ConnectorStatus {
     pub status: String,
     #[serde(default, deserialize_with = "text")]
     pub last_error: String,
+    /// When the current or last sync started (RFC 3339).
+    #[serde(default)]
+    pub started_at: Option<String>,
+    /// When the last sync ended (RFC 3339).
+    #[serde(default)]
+    pub completed_at: Option<String>,
 }
 
 /// An app (`c1.api.app.v1.App`).

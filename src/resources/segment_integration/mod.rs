@@ -28,8 +28,8 @@ use tfplugin::value::Value;
 pub use import::check_import_id;
 pub use model::{SegmentIntegrationIdentity, SegmentIntegrationModel};
 
-use crate::conductorone::{C1Client, C1Error};
-use crate::glue::{cancellable, Shared};
+use crate::conductorone::C1Client;
+use crate::glue::{c1_call, c1_error, Shared};
 
 /// Segment's id in ConductorOne's connector catalog.
 pub const SEGMENT_CATALOG_ID: &str = "2YuQMfugzij8vRI4FGkYNcMxgOe";
@@ -57,27 +57,6 @@ impl SegmentIntegration {
 /// The attribute path of a field of the model.
 fn path<T: Default>(field: impl Fn(&mut Model) -> &mut Option<T>) -> tfplugin::AttributePath {
     path_of(field)
-}
-
-/// Runs a ConductorOne call unless Terraform asks the provider to stop; a
-/// failure becomes a diagnostic with `summary`, on `at` when given.
-async fn c1_call<T>(
-    ctx: &Context,
-    summary: &str,
-    at: Option<tfplugin::AttributePath>,
-    fut: impl std::future::Future<Output = Result<T, C1Error>>,
-) -> Result<T, Diagnostic> {
-    cancellable(ctx, fut)
-        .await?
-        .map_err(|e| c1_error(summary, &e, at))
-}
-
-fn c1_error(summary: &str, e: &C1Error, at: Option<tfplugin::AttributePath>) -> Diagnostic {
-    let d = Diagnostic::error(summary, e.to_string());
-    match at {
-        Some(p) => d.at(p),
-        None => d,
-    }
 }
 
 #[async_trait]
