@@ -3,8 +3,10 @@
 //! Layers: `tfplugin` (workspace crate) holds the generic plugin machinery;
 //! this crate holds the API clients (`conductorone`, `segment`, sending
 //! through one transport, `http`) and the provider (`provider`) with its
-//! resources and data sources, and the glue they share (`glue`).
+//! resources, data sources, list resources and actions, and the glue they
+//! share (`glue`).
 
+pub mod actions;
 pub mod conductorone;
 pub mod data_sources;
 pub mod docs;
@@ -12,6 +14,7 @@ pub mod docs;
 pub mod fuzz;
 pub mod glue;
 pub mod http;
+pub mod list_resources;
 pub mod provider;
 pub mod resources;
 pub mod secret;

@@ -8,9 +8,11 @@ use async_trait::async_trait;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use tfplugin::diag::{AttributePath, Diagnostic, Diagnostics};
-use tfplugin::framework::{ConfigureRequest, Context, DataSource, Provider, Resource};
+use tfplugin::framework::{
+    Action, ConfigureRequest, Context, DataSource, ListResource, Provider, Resource,
+};
 use tfplugin::schema::Schema;
-use tfplugin::typed::{Adapter, DataAdapter};
+use tfplugin::typed::{ActionAdapter, Adapter, DataAdapter, ListAdapter};
 use tfplugin::validate;
 use tfplugin::value::Value;
 
@@ -410,6 +412,20 @@ impl Provider for ConductorOneProvider {
     fn resources(&self) -> Vec<Arc<dyn Resource>> {
         let integration = SegmentIntegration::new(self.shared.clone());
         vec![Arc::new(Adapter::new(integration))]
+    }
+
+    fn list_resources(&self) -> Vec<Arc<dyn ListResource>> {
+        use crate::list_resources::segment_integration::SegmentIntegrationList;
+        vec![Arc::new(ListAdapter::new(SegmentIntegrationList::new(
+            self.shared(),
+        )))]
+    }
+
+    fn actions(&self) -> Vec<Arc<dyn Action>> {
+        use crate::actions::segment_sync::SegmentSync;
+        vec![Arc::new(ActionAdapter::new(SegmentSync::new(
+            self.shared(),
+        )))]
     }
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {

@@ -1,6 +1,7 @@
 //! Acceptance tests: the provider binary under real Terraform (every version
 //! in the matrix, see `harness.rs`), and the plugin process on its own.
 
+mod actions;
 mod crash_safe;
 mod examples;
 mod harness;
@@ -8,6 +9,7 @@ mod load;
 mod mock_http;
 mod plugin_process;
 mod provider_config;
+mod query;
 mod release;
 mod sandbox;
 mod segment_data_sources;

@@ -1,0 +1,3 @@
+//! Actions (Terraform 1.14+), one file each.
+
+pub mod segment_sync;
