@@ -1,6 +1,8 @@
 //! The registry documentation (`docs/`), generated from the schemas the code
 //! declares and the examples under `examples/`, in the layout tfplugindocs
-//! writes: `index.md`, `resources/<name>.md`, `data-sources/<name>.md`.
+//! writes: `index.md`, `resources/<name>.md`, `data-sources/<name>.md`,
+//! `list-resources/<name>.md` and `actions/<name>.md`. (Guides under
+//! `docs/guides/` are prose, written by hand.)
 //! `make docs` writes them (`src/bin/docgen.rs`); a test fails when `docs/`
 //! is stale.
 
@@ -47,21 +49,44 @@ pub fn generate(root: &Path) -> Result<Vec<Page>, String> {
             )?,
         });
     }
-    for d in p.data_sources() {
-        let name = d.type_name();
-        let short = short_name(name);
-        pages.push(Page {
-            path: PathBuf::from("data-sources").join(format!("{short}.md")),
-            text: object_page(
-                name,
-                "Data Source",
-                &d.schema(),
-                &examples.join("data-sources").join(name),
-                &notes(root, &format!("data-sources/{short}.md"))?,
-            )?,
-        });
+    let kinds = [
+        ("data-sources", "Data Source", data_sources(&p)),
+        ("list-resources", "List Resource", lists(&p)),
+        ("actions", "Action", actions(&p)),
+    ];
+    for (dir, kind, items) in kinds {
+        for (name, schema) in items {
+            let short = short_name(name);
+            pages.push(Page {
+                path: PathBuf::from(dir).join(format!("{short}.md")),
+                text: object_page(
+                    name,
+                    kind,
+                    &schema,
+                    &examples.join(dir).join(name),
+                    &notes(root, &format!("{dir}/{short}.md"))?,
+                )?,
+            });
+        }
     }
     Ok(pages)
+}
+
+type Named = Vec<(&'static str, Schema)>;
+
+fn data_sources(p: &ConductorOneProvider) -> Named {
+    let all = p.data_sources().into_iter();
+    all.map(|d| (d.type_name(), d.schema())).collect()
+}
+
+fn lists(p: &ConductorOneProvider) -> Named {
+    let all = p.list_resources().into_iter();
+    all.map(|l| (l.type_name(), l.schema())).collect()
+}
+
+fn actions(p: &ConductorOneProvider) -> Named {
+    let all = p.actions().into_iter();
+    all.map(|a| (a.type_name(), a.schema())).collect()
 }
 
 /// Where the README's table of provider attributes starts and ends.
@@ -105,7 +130,7 @@ pub fn write(root: &Path, docs_dir: &Path) -> Result<usize, String> {
     let readme_text = readme(root)?;
     std::fs::write(root.join("README.md"), readme_text).map_err(|e| format!("README.md: {e}"))?;
     let pages = generate(root)?;
-    for sub in ["resources", "data-sources"] {
+    for sub in ["resources", "data-sources", "list-resources", "actions"] {
         let dir = docs_dir.join(sub);
         if let Ok(entries) = std::fs::read_dir(&dir) {
             for e in entries.flatten() {
@@ -192,10 +217,11 @@ fn object_page(
         summary(&schema.description),
         schema.description.trim()
     );
-    let example = if kind == "Resource" {
-        "resource.tf"
-    } else {
-        "data-source.tf"
+    let example = match kind {
+        "Resource" => "resource.tf",
+        "List Resource" => "list-resource.tfquery.hcl",
+        "Action" => "action.tf",
+        _ => "data-source.tf",
     };
     out.push_str(&hcl_block(&read(&examples.join(example))?));
     out.push('\n');

@@ -3,7 +3,7 @@
 //! resource's `action_trigger` after a token rotation; a sync longer than
 //! the timeout, and a deleted connector, fail with clear diagnostics.
 
-use crate::harness::{Terraform, WorkDir};
+use crate::harness::{repo_root, Terraform, WorkDir};
 use crate::query::query_capable;
 use crate::sandbox::{block_on, Sandbox};
 
@@ -66,37 +66,41 @@ const INVOKE: &[&str] = &[
     "-invoke=action.conductorone_segment_sync.sync",
 ];
 
-/// Create and a token rotation each trigger a sync that is followed to its
-/// end; invoking the action alone does the same.
+/// The shipped example (`examples/actions/conductorone_segment_sync`):
+/// the create and a token rotation each trigger a sync that is followed to
+/// its end; invoking the action alone does the same.
 #[test]
 fn sync_runs_after_create_after_a_token_rotation_and_on_request() {
+    let example = repo_root().join("examples/actions/conductorone_segment_sync/action.tf");
+    let example = std::fs::read_to_string(example).expect("action example");
     for tf in query_capable() {
         let sb = Sandbox::start(&["--sync-delay", "1200"]);
-        let app = new_app(&sb);
-        let created = workdir(tf, &sb, &app, 1, "30s");
-        let out = created.run(&["apply", "-auto-approve", "-no-color"]);
-        eprintln!("{}", out.all());
+        let mut wd = WorkDir::new(tf);
+        sb.configure(&mut wd);
+        wd.setenv("TF_VAR_segment_token", sb.var("SEGMENT_ACCESS_TOKEN"));
+        wd.config(&format!("provider \"conductorone\" {{}}\n\n{example}"));
+        let out = wd.run(&["apply", "-auto-approve", "-no-color"]);
         out.success()
+            .contains("Action started: action.conductorone_segment_sync.segment (triggered by conductorone_segment_integration.segment)")
             .contains("Sync requested for connector")
             .contains("Sync finished: SYNC_STATUS_DONE");
 
-        let rotated = workdir(tf, &sb, &app, 2, "30s");
-        std::fs::copy(
-            created.path().join("terraform.tfstate"),
-            rotated.path().join("terraform.tfstate"),
-        )
-        .unwrap();
-        let out = rotated.run(&["apply", "-auto-approve", "-no-color"]);
-        eprintln!("{}", out.all());
+        wd.setenv("TF_VAR_segment_token_version", "2");
+        let out = wd.run(&["apply", "-auto-approve", "-no-color"]);
         out.success()
             .contains("1 changed")
             .contains("Sync requested for connector")
             .contains("Sync finished: SYNC_STATUS_DONE");
 
-        let out = rotated.run(INVOKE);
+        let out = wd.run(&[
+            "apply",
+            "-auto-approve",
+            "-no-color",
+            "-invoke=action.conductorone_segment_sync.segment",
+        ]);
         eprintln!("{}", out.all());
         out.success()
-            .contains("Sync requested for connector")
+            .contains("(triggered by CLI): Sync requested for connector")
             .contains("Sync status: SYNC_STATUS_RUNNING")
             .contains("Sync finished: SYNC_STATUS_DONE");
         assert!(!out.all().contains(sb.var("SEGMENT_ACCESS_TOKEN")));
@@ -110,6 +114,7 @@ fn sync_runs_after_create_after_a_token_rotation_and_on_request() {
             })
             .count();
         assert_eq!(syncs, 3, "one sync per create, rotation and invocation");
+        wd.run(&["destroy", "-auto-approve", "-no-color"]).success();
     }
 }
 

@@ -39,6 +39,11 @@ fn examples_are_formatted_and_valid() {
         ]);
         fmt.success();
         for dir in &dirs {
+            // Action blocks are Terraform 1.14's (the query examples,
+            // `*.tfquery.hcl`, run in query.rs).
+            if dir.starts_with(repo_root().join("examples/actions")) && !tf.at_least(1, 14) {
+                continue;
+            }
             // `import-by-*.tf` files are alternatives to one another (the
             // same `to`): each is validated with the rest of its directory;
             // import by identity needs Terraform 1.12.

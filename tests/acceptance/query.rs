@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use crate::harness::{matrix, required_providers, Terraform, WorkDir};
+use crate::harness::{matrix, repo_root, required_providers, Terraform, WorkDir};
 use crate::sandbox::Sandbox;
 
 /// The Terraforms that have `terraform query` and actions (1.14+); at least one.
@@ -19,6 +19,13 @@ pub fn query_capable() -> Vec<&'static Terraform> {
 
 fn list_block(config: &str) -> String {
     format!("list \"conductorone_segment_integration\" \"found\" {{\n  provider = conductorone\n  limit    = 1000\n{config}}}\n")
+}
+
+/// The shipped example, `list "conductorone_segment_integration" "all"`.
+fn example_query() -> String {
+    let path = repo_root()
+        .join("examples/list-resources/conductorone_segment_integration/list-resource.tfquery.hcl");
+    std::fs::read_to_string(path).expect("list resource example")
 }
 
 fn provider_only() -> String {
@@ -37,7 +44,7 @@ fn query_dir(tf: &Terraform, sb: &Sandbox, list_config: &str) -> WorkDir {
 /// The `list.…` result lines of `terraform query`.
 fn results(out: &str) -> Vec<&str> {
     out.lines()
-        .filter(|l| l.starts_with("list.conductorone_segment_integration.found"))
+        .filter(|l| l.starts_with("list.conductorone_segment_integration."))
         .collect()
 }
 
@@ -63,6 +70,8 @@ fn query_finds_every_segment_connector_and_generates_importable_config() {
         args.extend(["--latency-ms", "20"]);
         let sb = Sandbox::start(&args);
         let wd = query_dir(tf, &sb, "");
+        std::fs::remove_file(wd.path().join("found.tfquery.hcl")).unwrap();
+        wd.write("all.tfquery.hcl", &example_query());
         let out = wd.run(&["query", "-no-color", "-generate-config-out=adopt.tf"]);
         out.success();
         let found = results(&out.stdout);
