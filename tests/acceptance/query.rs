@@ -242,3 +242,63 @@ fn query_narrows_by_app_and_name() {
             .contains("on found.tfquery.hcl line 5");
     }
 }
+
+/// `terraform plan -generate-config-out` for an `import` block without a
+/// resource block (Terraform 1.5+; by identity on 1.12+): the generated
+/// block is `fmt`-clean, holds no read-only attribute, imports, and the
+/// next plan is empty. (Before 1.14 Terraform derives it from the state
+/// itself; from 1.14 it asks the provider.)
+#[test]
+fn plan_generates_config_for_an_import_block() {
+    crate::harness::each_terraform(|tf| {
+        let sb = Sandbox::start(&["--c1-apps", "2", "--c1-segment-connectors", "1"]);
+        let c = sb
+            .connectors()
+            .into_iter()
+            .find(|c| c["catalogId"] == "2YuQMfugzij8vRI4FGkYNcMxgOe")
+            .unwrap();
+        let (app, id) = (c["appId"].as_str().unwrap(), c["id"].as_str().unwrap());
+        let target = if tf.at_least(1, 12) {
+            format!("  identity = {{\n    app_id       = \"{app}\"\n    connector_id = \"{id}\"\n  }}\n")
+        } else {
+            format!("  id = \"{app}/{id}\"\n")
+        };
+        let mut wd = WorkDir::new(tf);
+        sb.configure(&mut wd);
+        wd.write(
+            "main.tf",
+            &format!(
+                "{}\nimport {{\n  to = conductorone_segment_integration.adopted\n{target}}}\n",
+                provider_only()
+            ),
+        );
+        let out = wd.run(&["plan", "-no-color", "-generate-config-out=generated.tf"]);
+        out.success()
+            .contains("1 to import, 0 to add, 0 to change, 0 to destroy");
+        let generated = std::fs::read_to_string(wd.path().join("generated.tf")).unwrap();
+        eprintln!("{generated}");
+        wd.run(&["fmt", "-check", "-no-color", "generated.tf"])
+            .success();
+        assert!(
+            generated.contains(&format!("app_id                          = \"{app}\"")),
+            "{generated}"
+        );
+        for read_only in [
+            " id ",
+            "managed_app",
+            "sync_status",
+            "created_at",
+            "segment_workspace_id",
+        ] {
+            assert!(
+                !generated.contains(read_only),
+                "{read_only:?} generated:\n{generated}"
+            );
+        }
+        wd.run(&["apply", "-auto-approve", "-no-color"])
+            .success()
+            .contains("1 imported");
+        let again = wd.run(&["plan", "-detailed-exitcode", "-no-color"]);
+        assert_eq!(again.code, 0, "{}", again.all());
+    });
+}
