@@ -9,7 +9,8 @@ use crate::provider::ConductorOneProvider;
 use crate::resources::segment_integration::SegmentIntegrationModel;
 
 /// The value type of every schema we publish (provider, resources, data
-/// sources), by name, and `dynamic`.
+/// sources, list resources' and actions' configuration), by name, and
+/// `dynamic`.
 pub fn published_types() -> Vec<(String, Type)> {
     let p = ConductorOneProvider::new();
     let mut out = vec![("provider".to_string(), p.schema().value_type())];
@@ -18,6 +19,12 @@ pub fn published_types() -> Vec<(String, Type)> {
     }
     for d in p.data_sources() {
         out.push((d.type_name().to_string(), d.schema().value_type()));
+    }
+    for l in p.list_resources() {
+        out.push((format!("list {}", l.type_name()), l.schema().value_type()));
+    }
+    for a in p.actions() {
+        out.push((a.type_name().to_string(), a.schema().value_type()));
     }
     out.push(("dynamic".to_string(), Type::Dynamic));
     out
