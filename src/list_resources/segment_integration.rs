@@ -16,7 +16,7 @@ use tfplugin::typed::{Listed, TypedListResource};
 use crate::conductorone::{App, C1Client, Connector};
 use crate::glue::{c1_call, Shared};
 use crate::resources::segment_integration::{
-    SegmentIntegrationIdentity, SegmentIntegrationModel, SEGMENT_CATALOG_ID,
+    is_pending, SegmentIntegrationIdentity, SegmentIntegrationModel, SEGMENT_CATALOG_ID,
 };
 
 /// Finds the Segment connectors of the ConductorOne tenant, across every
@@ -65,7 +65,7 @@ impl TypedListResource for SegmentIntegrationList {
         out: &mut Out<'_>,
         diags: &mut Diagnostics,
     ) {
-        if let Err(d) = self.find(ctx, config, out).await {
+        if let Err(d) = self.find(ctx, config, out, diags).await {
             diags.push(d);
         }
     }
@@ -77,6 +77,7 @@ impl SegmentIntegrationList {
         ctx: &Context,
         config: SegmentIntegrationListModel,
         out: &mut Out<'_>,
+        diags: &mut Diagnostics,
     ) -> Result<(), Diagnostic> {
         let name_filter = config
             .display_name_regex
@@ -91,19 +92,32 @@ impl SegmentIntegrationList {
         let apps = apps_to_search(ctx, &c1, config.app_id.as_deref()).await?;
         const SUMMARY: &str = "Cannot list the Segment connectors";
         let found = c1.connectors_of_catalog(SEGMENT_CATALOG_ID, Some(apps));
-        for (app, c) in c1_call(ctx, SUMMARY, None, found).await? {
-            if name_filter
-                .as_ref()
-                .is_some_and(|r| !r.is_match(&c.display_name))
-            {
-                continue;
-            }
-            if !send(out, &app, &c).await? {
-                break;
-            }
-        }
-        Ok(())
+        let found = c1_call(ctx, SUMMARY, None, found).await?;
+        send_all(out, found, name_filter.as_ref(), diags).await
     }
+}
+
+/// Sends the connectors whose name `name_filter` matches, until Terraform
+/// wants no more; those an interrupted create holds get a warning instead.
+async fn send_all(
+    out: &mut Out<'_>,
+    found: Vec<(App, Connector)>,
+    name_filter: Option<&Regex>,
+    diags: &mut Diagnostics,
+) -> Result<(), Diagnostic> {
+    for (app, c) in found {
+        if name_filter.is_some_and(|r| !r.is_match(&c.display_name)) {
+            continue;
+        }
+        if is_pending(&c.description) || is_pending(&app.description) {
+            diags.push(held_by_a_create(&app, &c));
+            continue;
+        }
+        if !send(out, &app, &c).await? {
+            break;
+        }
+    }
+    Ok(())
 }
 
 /// The one app `app_id` names (an error on `app_id` when there is none),
@@ -138,6 +152,20 @@ async fn apps_to_search(
         .at(AttributePath::new("app_id"))
     })?;
     Ok(vec![app])
+}
+
+/// A connector that an interrupted create left behind (it carries the
+/// create's pending marker, or its app does) is not offered for import:
+/// the next apply of that create adopts it, and importing it too would make
+/// two resources of one connector.
+fn held_by_a_create(app: &App, c: &Connector) -> Diagnostic {
+    Diagnostic::warning(
+        "Connector left out: an interrupted create holds it",
+        format!(
+            "Connector {} ({:?}) in app {} ({:?}) carries the pending marker of a Terraform create that was interrupted;              the next apply of that configuration adopts it. To adopt it here instead, import it by ID.",
+            c.id, c.display_name, app.id, app.display_name
+        ),
+    )
 }
 
 /// Sends one connector; false when Terraform wants no more.

@@ -193,6 +193,14 @@ fn query_narrows_by_app_and_name() {
         all.success();
         assert_eq!(results(&all.stdout).len(), 6, "{}", all.all());
 
+        // A connector an interrupted create left pending is not offered.
+        let held = mark_pending(&sb, "Segment (env-3)");
+        let out = query_dir(tf, &sb, "").run(&["query", "-no-color"]);
+        out.success()
+            .contains("Connector left out: an interrupted create holds it")
+            .contains(&held);
+        assert_eq!(results(&out.stdout).len(), 5, "{}", out.all());
+
         let by_name = query_dir(
             tf,
             &sb,
@@ -301,4 +309,30 @@ fn plan_generates_config_for_an_import_block() {
         let again = wd.run(&["plan", "-detailed-exitcode", "-no-color"]);
         assert_eq!(again.code, 0, "{}", again.all());
     });
+}
+
+/// Gives the connector named `name` the pending marker of an interrupted
+/// create; returns its ID.
+fn mark_pending(sb: &Sandbox, name: &str) -> String {
+    let c1 = sb.c1();
+    let name = name.to_string();
+    crate::sandbox::block_on(async move {
+        let apps = c1.all_apps().await.unwrap();
+        let found = c1
+            .connectors_of_catalog("2YuQMfugzij8vRI4FGkYNcMxgOe", Some(apps))
+            .await
+            .unwrap();
+        let (_, c) = found
+            .into_iter()
+            .find(|(_, c)| c.display_name == name)
+            .unwrap();
+        let patch = terraform_provider_conductorone::conductorone::ConnectorPatch {
+            description: Some(
+                "Made by hand. [terraform-pending f=0123456789abcdef a=fedcba9876543210]".into(),
+            ),
+            ..Default::default()
+        };
+        c1.update_connector(&c, &patch).await.unwrap();
+        c.id
+    })
 }

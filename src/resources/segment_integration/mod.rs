@@ -27,6 +27,7 @@ use tfplugin::value::Value;
 
 pub use import::check_import_id;
 pub use model::{SegmentIntegrationIdentity, SegmentIntegrationModel};
+pub use pending::is_pending;
 
 use crate::conductorone::C1Client;
 use crate::glue::{c1_call, c1_error, Shared};

@@ -112,6 +112,8 @@ impl<P: Provider> ProviderService<P> {
         let limit = usize::try_from(req.limit.max(0)).unwrap_or(usize::MAX);
         let (tx, rx) = tokio::sync::mpsc::channel(32);
         let ctx = self.ctx.clone();
+        let started = std::time::Instant::now();
+        let type_name = req.type_name.clone();
         let request = ListRequest {
             config,
             include_resource: req.include_resource_object,
@@ -127,13 +129,18 @@ impl<P: Provider> ProviderService<P> {
             // dropped, and the producer's next `send` says to stop.
             let forward = async {
                 let mut items = items;
+                let mut sent = 0_usize;
                 while let Some(item) = items.recv().await {
                     if tx.send(Ok(encoding.event(item))).await.is_err() {
                         break;
                     }
+                    sent += 1;
                 }
+                sent
             };
-            tokio::join!(run, forward);
+            let ((), results) = tokio::join!(run, forward);
+            let total_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+            tracing::debug!(%type_name, results, total_ms, "ListResource done");
             if !diags.is_empty() {
                 let event = diagnostics_event(&diags.under(CONFIG));
                 let _ = tx.send(Ok(event)).await;
