@@ -236,17 +236,28 @@ impl C1Client {
     /// [`MAX_PAGES`] pages).
     async fn every_page<T: DeserializeOwned>(&self, path: &str) -> Result<Vec<T>, C1Error> {
         let mut out = Vec::new();
+        self.each_page(path, |page| out.extend(page)).await?;
+        Ok(out)
+    }
+
+    /// Reads `path` page by page (100 items each), handing each page to
+    /// `take` as soon as it arrives.
+    async fn each_page<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        mut take: impl FnMut(Vec<T>),
+    ) -> Result<(), C1Error> {
         let mut token = String::new();
         for _ in 0..MAX_PAGES {
             let url = format!("{path}?page_size=100&page_token={}", encode_segment(&token));
             let page: Page<T> = self.get(&url).await?;
-            out.extend(page.list);
+            take(page.list);
             if page.next_page_token.is_empty() {
                 break;
             }
             token = page.next_page_token;
         }
-        Ok(out)
+        Ok(())
     }
 
     /// `DELETE /api/v1/apps/{id}`; deleting what is gone succeeds.
