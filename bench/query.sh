@@ -68,6 +68,19 @@ provider_ms() { # env-name
     "$tf" query -no-color 2>&1 >/dev/null | grep 'ListResource done' | grep -o 'total_ms=[0-9]*' | head -n1 | cut -d= -f2
   )
 }
+# The round trips alone: 37 sequential requests (the floor's count) over one
+# kept-alive connection (curl, nothing decoded), as the sandbox serves them.
+round_trips_ms() {
+  (
+    set -a; . "$work/slow.env"; set +a
+    urls=(); for _ in $(seq 37); do urls+=("$SEGMENT_API_URL/roles" -o /dev/null); done
+    s=$(date +%s%N)
+    curl -s -H "Authorization: Bearer $SEGMENT_ACCESS_TOKEN" "${urls[@]}"
+    e=$(date +%s%N)
+    echo $(( (e - s) / 1000000 ))
+  )
+}
+rt=$(round_trips_ms)
 slow=$(median_query slow)
 fast=$(median_query fast)
 pslow=$(provider_ms slow)
@@ -77,5 +90,6 @@ printf 'query, 500 apps / 37 Segment connectors, 20 ms latency: median %.3f s ov
 printf 'the same query at 0 ms latency:                         median %.3f s\n' "$fast"
 printf 'round-trip floor: (5 app pages + 500/16 connector rounds) x 20 ms = 0.740 s; wall - 0 ms query = %.3f s (ratio %.2f)\n' \
   "$(python3 -c "print($slow - $fast)")" "$(python3 -c "print(($slow - $fast) / 0.740)")"
+printf '37 bare round trips at 20 ms latency (curl, one connection): %s ms\n' "$rt"
 printf 'provider ListResource: %s ms at 20 ms latency, %s ms at 0 ms; (20 ms - 0 ms) / floor = %.2f (/ 660 ms pipelined floor = %.2f)\n' \
   "$pslow" "$pfast" "$(python3 -c "print(($pslow - $pfast) / 740)")" "$(python3 -c "print(($pslow - $pfast) / 660)")"

@@ -45,18 +45,23 @@ impl C1Client {
             }
         };
         let apps = stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|a| (a, rx)) });
+        // Unordered, so that a slow answer never holds a slot; sorted back
+        // into app order at the end.
         let lists = apps
-            .map(|app| async move {
+            .enumerate()
+            .map(|(i, app)| async move {
                 let cs = self.connectors(&app.id).await?;
-                Ok::<_, C1Error>((app, cs))
+                Ok::<_, C1Error>((i, app, cs))
             })
-            .buffered(CONCURRENCY)
-            .try_collect::<Vec<(App, Vec<Connector>)>>();
+            .buffer_unordered(CONCURRENCY)
+            .try_collect::<Vec<(usize, App, Vec<Connector>)>>();
         let (produced, lists) = tokio::join!(produce, lists);
         produced?;
-        Ok(lists?
+        let mut lists = lists?;
+        lists.sort_unstable_by_key(|(i, _, _)| *i);
+        Ok(lists
             .into_iter()
-            .flat_map(|(app, cs)| {
+            .flat_map(|(_, app, cs)| {
                 cs.into_iter()
                     .filter(|c| c.catalog_id == catalog_id)
                     .map(move |c| (app.clone(), c))

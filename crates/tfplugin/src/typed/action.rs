@@ -3,7 +3,7 @@
 
 use async_trait::async_trait;
 
-use super::{model_of, Model, Partial};
+use super::{Model, Partial};
 use crate::diag::Diagnostics;
 use crate::framework::{Action, Context, Sink};
 use crate::rules;
@@ -95,13 +95,8 @@ impl<A: TypedAction> Action for ActionAdapter<A> {
         progress: &mut Sink<String>,
         diags: &mut Diagnostics,
     ) {
-        rules::validate(&self.schema, &config, diags);
-        if diags.has_errors() {
-            return;
-        }
-        match model_of(&config) {
-            Ok(c) => self.inner.invoke(ctx, c, progress, diags).await,
-            Err(d) => diags.push(d),
+        if let Some(c) = super::checked_model(&self.schema, &config, diags) {
+            self.inner.invoke(ctx, c, progress, diags).await;
         }
     }
 }

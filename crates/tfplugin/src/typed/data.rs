@@ -6,7 +6,6 @@ use async_trait::async_trait;
 use super::{state_of, Model, Partial};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::framework::{Context, DataSource};
-use crate::rules;
 use crate::schema::Schema;
 use crate::value::Value;
 
@@ -63,16 +62,8 @@ impl<D: TypedDataSource> DataSource for DataAdapter<D> {
     }
 
     async fn read(&self, ctx: &Context, config: Value, diags: &mut Diagnostics) -> Value {
-        rules::validate(&self.schema, &config, diags);
-        if diags.has_errors() {
+        let Some(config) = super::checked_model(&self.schema, &config, diags) else {
             return Value::Null;
-        }
-        let config = match super::model_of(&config) {
-            Ok(m) => m,
-            Err(d) => {
-                diags.push(d);
-                return Value::Null;
-            }
         };
         match self
             .inner

@@ -8,10 +8,9 @@ use async_trait::async_trait;
 use schemars::JsonSchema;
 use serde::Serialize;
 
-use super::{model_of, state_of, Model, Partial};
+use super::{state_of, Model, Partial};
 use crate::diag::{Diagnostic, Diagnostics};
 use crate::framework::{Context, ListItem, ListRequest, ListResource, Sink};
-use crate::rules;
 use crate::schema::{IdentitySchema, Schema};
 use crate::value::{Type, Value};
 
@@ -133,13 +132,8 @@ impl<L: TypedListResource> ListResource for ListAdapter<L> {
         out: &mut Sink<ListItem>,
         diags: &mut Diagnostics,
     ) {
-        rules::validate(&self.schema, &req.config, diags);
-        if diags.has_errors() {
+        let Some(config) = super::checked_model(&self.schema, &req.config, diags) else {
             return;
-        }
-        let config = match model_of(&req.config) {
-            Ok(c) => c,
-            Err(d) => return diags.push(d),
         };
         let mut listed = Listed {
             sink: out,

@@ -232,6 +232,20 @@ fn validate_with<M: Model>(
     }
 }
 
+/// A wholly known configuration as its model, once the declared validators
+/// pass; `None` (with the diagnostics in `diags`) when they do not.
+fn checked_model<M: DeserializeOwned>(
+    schema: &Schema,
+    config: &Value,
+    diags: &mut Diagnostics,
+) -> Option<M> {
+    rules::validate(schema, config, diags);
+    if diags.has_errors() {
+        return None;
+    }
+    model_of(config).map_err(|d| diags.push(d)).ok()
+}
+
 /// A model as the Terraform value of `schema`.
 pub fn state_of<T: Serialize>(model: &T, schema: &Schema) -> Result<Value, Diagnostic> {
     Value::from_model(model, &schema.value_type()).map_err(|e| {
