@@ -13,36 +13,11 @@ cd "$root"
 runs=${RUNS:-5}
 tf=${TERRAFORM:-$root/.tools/terraform-1.15.5/terraform}
 cargo build --locked --release -p terraform-provider-conductorone -p conductorone-sandbox --bins
-work=$(mktemp -d)
-pids=()
-trap 'kill "${pids[@]}" 2>/dev/null || true; rm -rf "$work"' EXIT
-
-start_sandbox() { # name latency-ms
-  "$root/target/release/conductorone-sandbox" --latency-ms "$2" --c1-apps 500 \
-    --c1-segment-connectors 37 --c1-other-connectors 20 --env-file "$work/$1.env" > /dev/null &
-  pids+=($!)
-  for _ in $(seq 100); do [ -s "$work/$1.env" ] && break; sleep 0.05; done
-}
-start_sandbox slow 20
-start_sandbox fast 0
-
-cat > "$work/cli.tfrc" <<RC
-provider_installation {
-  dev_overrides {
-    "seed/conductorone" = "$root/target/release"
-  }
-  direct {}
-}
-RC
-mkdir -p "$work/cfg"
-cat > "$work/cfg/main.tf" <<'TF'
-terraform {
-  required_providers {
-    conductorone = { source = "seed/conductorone" }
-  }
-}
-provider "conductorone" {}
-TF
+. "$root/bench/lib.sh"
+tenant=(--c1-apps 500 --c1-segment-connectors 37 --c1-other-connectors 20)
+start_sandbox slow --latency-ms 20 "${tenant[@]}"
+start_sandbox fast --latency-ms 0 "${tenant[@]}"
+write_config
 cp examples/list-resources/conductorone_segment_integration/list-resource.tfquery.hcl "$work/cfg/"
 
 median_query() { # env-name

@@ -8,34 +8,11 @@ cd "$root"
 runs=${RUNS:-5}
 tf=${TERRAFORM:-$(command -v terraform || echo "$root/.tools/terraform-1.15.5/terraform")}
 cargo build --locked --release -p terraform-provider-conductorone -p conductorone-sandbox --bins
-work=$(mktemp -d)
-pids=()
-trap 'kill "${pids[@]}" 2>/dev/null || true; rm -rf "$work"' EXIT
-
-start_sandbox() { # name groups
-  "$root/target/release/conductorone-sandbox" --latency-ms 20 --segment-groups "$2" --env-file "$work/$1.env" > /dev/null &
-  pids+=($!)
-  for _ in $(seq 100); do [ -s "$work/$1.env" ] && break; sleep 0.05; done
-}
-start_sandbox big 10000
-start_sandbox small 200
-
-cat > "$work/cli.tfrc" <<RC
-provider_installation {
-  dev_overrides {
-    "seed/conductorone" = "$root/target/release"
-  }
-  direct {}
-}
-RC
-mkdir -p "$work/cfg"
-cat > "$work/cfg/main.tf" <<'TF'
-terraform {
-  required_providers {
-    conductorone = { source = "seed/conductorone" }
-  }
-}
-provider "conductorone" {}
+. "$root/bench/lib.sh"
+start_sandbox big --latency-ms 20 --segment-groups 10000
+start_sandbox small --latency-ms 20 --segment-groups 200
+write_config
+cat >> "$work/cfg/main.tf" <<'TF'
 data "conductorone_segment_groups" "all" {}
 output "count" { value = length(data.conductorone_segment_groups.all.groups) }
 TF
