@@ -263,6 +263,63 @@ mod tests {
         assert_eq!(parse_timeout(Some("2h")), Duration::from_secs(7200));
     }
 
+    fn status(status: &str, started: &str, error: &str) -> ConnectorStatus {
+        ConnectorStatus {
+            status: status.into(),
+            last_error: error.into(),
+            started_at: Some(started.into()),
+            completed_at: Some("2026-11-29T10:00:09Z".into()),
+        }
+    }
+
+    fn follow() -> Follow {
+        Follow {
+            before: status("SYNC_STATUS_DONE", "2026-11-28T00:00:00Z", ""),
+            deadline: Instant::now(),
+            timeout: "1m".into(),
+            what: "connector c1 (\"Segment\") in app a1".into(),
+        }
+    }
+
+    /// Only the end of the sync asked for counts: the status from before the
+    /// request (DONE, same start) does not.
+    #[test]
+    fn the_requested_sync_ends_once_it_started_after_the_request() {
+        let f = follow();
+        assert!(!f.ended(&f.before, false), "the old sync's DONE");
+        let new_done = status("SYNC_STATUS_DONE", "2026-11-29T10:00:00Z", "");
+        assert!(f.ended(&new_done, false), "a newer start, then DONE");
+        assert!(f.ended(&f.before, true), "RUNNING seen, then DONE");
+        let running = status("SYNC_STATUS_RUNNING", "2026-11-29T10:00:00Z", "");
+        assert!(!f.ended(&running, true));
+    }
+
+    #[test]
+    fn an_error_ending_fails_with_conductorones_reason() {
+        let f = follow();
+        let done = status("SYNC_STATUS_DONE", "2026-11-29T10:00:00Z", "");
+        assert!(f
+            .outcome(&done)
+            .unwrap()
+            .contains("SYNC_STATUS_DONE at 2026-11-29T10:00:09Z"));
+        let failed = status(
+            "SYNC_STATUS_ERROR",
+            "2026-11-29T10:00:00Z",
+            "Segment refused the token (HTTP 401).",
+        );
+        let d = f.outcome(&failed).unwrap_err();
+        assert_eq!(d.summary, "Connector sync failed");
+        assert!(
+            d.detail.contains("connector c1") && d.detail.contains("HTTP 401"),
+            "{}",
+            d.detail
+        );
+        let t = f.timed_out(&status("SYNC_STATUS_RUNNING", "2026-11-29T10:00:00Z", ""));
+        assert!(
+            t.summary.contains("within 1m") && t.detail.contains("last status SYNC_STATUS_RUNNING")
+        );
+    }
+
     #[test]
     fn schema_derives() {
         let s = tfplugin::Schema::derive::<SegmentSyncModel>().unwrap();
