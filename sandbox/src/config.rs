@@ -15,7 +15,9 @@ pub struct Config {
     #[arg(long, default_value = "127.0.0.1:0")]
     pub listen: SocketAddr,
 
-    /// Once listening, write the KEY=VALUE environment lines to this file.
+    /// Write the KEY=VALUE environment lines to this file. It appears only
+    /// once the listener accepts connections, and whole (written beside it,
+    /// then renamed): its existence is the readiness signal, no sleep needed.
     #[arg(long, value_name = "PATH")]
     pub env_file: Option<PathBuf>,
 

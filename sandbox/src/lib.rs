@@ -209,6 +209,14 @@ impl Sandbox {
             ("CONDUCTORONE_SERVER_URL", base.to_string()),
             ("CONDUCTORONE_CLIENT_ID", c.client_id.clone()),
             ("CONDUCTORONE_CLIENT_SECRET", c.client_secret.clone()),
+            (
+                "CONDUCTORONE_READONLY_CLIENT_ID",
+                c.readonly_client_id.clone(),
+            ),
+            (
+                "CONDUCTORONE_READONLY_CLIENT_SECRET",
+                c.readonly_client_secret.clone(),
+            ),
             ("SEGMENT_API_URL", format!("{base}/segment")),
             ("SEGMENT_ACCESS_TOKEN", c.segment_owner_token.clone()),
             ("SEGMENT_MEMBER_TOKEN", c.segment_member_token.clone()),
@@ -232,6 +240,7 @@ impl Sandbox {
         let c = &self.creds;
         let mut s = vec![
             c.client_secret.clone(),
+            c.readonly_client_secret.clone(),
             c.segment_owner_token.clone(),
             c.segment_member_token.clone(),
             c.segment_revoked_token.clone(),

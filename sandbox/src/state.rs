@@ -2,7 +2,7 @@
 //! workspace with roles, groups and users. Everything is in memory, behind one
 //! mutex, and optionally saved to `--state-file`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
@@ -243,6 +243,9 @@ pub struct Data {
     pub users: Vec<User>,
     /// Access token -> expiry (unix seconds).
     pub access_tokens: HashMap<String, u64>,
+    /// The access tokens issued to the read-only client.
+    #[serde(default)]
+    pub readonly_tokens: HashSet<String>,
     pub segment: Segment,
 }
 
@@ -259,6 +262,11 @@ pub struct Credentials {
     pub segment_owner_token: String,
     pub segment_member_token: String,
     pub segment_revoked_token: String,
+    /// A second client, allowed to read only (`CONDUCTORONE_READONLY_*`):
+    /// the credentials a plan-only CI job needs.
+    pub readonly_client_id: String,
+    pub readonly_ed25519_public: Vec<u8>,
+    pub readonly_client_secret: String,
 }
 
 impl Credentials {
@@ -315,24 +323,42 @@ pub struct SeedSizes {
     pub users: usize,
 }
 
-/// Builds the seeded credentials and data.
-pub fn seed(ids: &Ids, sizes: &SeedSizes, now: SystemTime) -> (Credentials, Data) {
+/// A client's key: Ed25519 seed and public key, and the client secret that
+/// carries them (ConductorOne's `secret-token:conductorone.com:v1:` + a
+/// base64url JWK).
+struct ClientKey {
+    seed: Vec<u8>,
+    public: Vec<u8>,
+    secret: String,
+}
+
+fn client_key(ids: &Ids) -> ClientKey {
     use base64::Engine as _;
     let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    let seed_bytes = ids.bytes(32);
-    let (public, seed_vec) =
-        match aws_lc_rs::signature::Ed25519KeyPair::from_seed_unchecked(&seed_bytes) {
-            Ok(kp) => {
-                use aws_lc_rs::signature::KeyPair as _;
-                (kp.public_key().as_ref().to_vec(), seed_bytes.clone())
-            }
-            Err(_) => (Vec::new(), seed_bytes.clone()),
-        };
-    let jwk = json!({ "kty": "OKP", "crv": "Ed25519", "x": b64.encode(&public), "d": b64.encode(&seed_vec) });
-    let client_secret = format!(
+    let seed = ids.bytes(32);
+    let public = match aws_lc_rs::signature::Ed25519KeyPair::from_seed_unchecked(&seed) {
+        Ok(kp) => {
+            use aws_lc_rs::signature::KeyPair as _;
+            kp.public_key().as_ref().to_vec()
+        }
+        Err(_) => Vec::new(),
+    };
+    let jwk =
+        json!({ "kty": "OKP", "crv": "Ed25519", "x": b64.encode(&public), "d": b64.encode(&seed) });
+    let secret = format!(
         "secret-token:conductorone.com:v1:{}",
         b64.encode(jwk.to_string())
     );
+    ClientKey {
+        seed,
+        public,
+        secret,
+    }
+}
+
+/// Builds the seeded credentials and data.
+pub fn seed(ids: &Ids, sizes: &SeedSizes, now: SystemTime) -> (Credentials, Data) {
+    let key = client_key(ids);
     let created = rfc3339(now);
 
     let admin = User {
@@ -360,19 +386,29 @@ pub fn seed(ids: &Ids, sizes: &SeedSizes, now: SystemTime) -> (Credentials, Data
         created_at: created,
     };
 
+    let client_id = format!(
+        "sandbox-{}@sandbox.conductor.one/spc",
+        ids.base62(8).to_ascii_lowercase()
+    );
+    let tenant_id = ids.id();
+    let tokens: Vec<String> = (0..3).map(|_| format!("sgp_{}", ids.base62(64))).collect();
+    let readonly = client_key(ids);
     let creds = Credentials {
-        client_id: format!(
-            "sandbox-{}@sandbox.conductor.one/spc",
+        readonly_client_id: format!(
+            "readonly-{}@sandbox.conductor.one/spc",
             ids.base62(8).to_ascii_lowercase()
         ),
-        ed25519_seed: seed_vec,
-        ed25519_public: public,
-        client_secret,
-        tenant_id: ids.id(),
+        client_id,
+        ed25519_seed: key.seed,
+        ed25519_public: key.public,
+        client_secret: key.secret,
+        tenant_id,
         admin_user_id: admin.id.clone(),
-        segment_owner_token: format!("sgp_{}", ids.base62(64)),
-        segment_member_token: format!("sgp_{}", ids.base62(64)),
-        segment_revoked_token: format!("sgp_{}", ids.base62(64)),
+        segment_owner_token: tokens[0].clone(),
+        segment_member_token: tokens[1].clone(),
+        segment_revoked_token: tokens[2].clone(),
+        readonly_ed25519_public: readonly.public,
+        readonly_client_secret: readonly.secret,
     };
 
     let workspace_id = ids.short_id();
@@ -456,6 +492,7 @@ pub fn seed(ids: &Ids, sizes: &SeedSizes, now: SystemTime) -> (Credentials, Data
         connectors: BTreeMap::new(),
         users: vec![admin, member, disabled],
         access_tokens: HashMap::new(),
+        readonly_tokens: HashSet::new(),
         segment: Segment {
             workspace_id,
             workspace_name: "Sandbox Workspace".into(),

@@ -372,6 +372,34 @@ async fn every_endpoint_answers_as_the_spec_says() {
         Some(json!({ "query": "segment", "pageToken": "not-a-token" })),
     )
     .await;
+    // The read-only client reads (searches included) and is refused writes.
+    let ro = sb.readonly_token().await;
+    let apps = call(&sb, &mut c, "GET", "/api/v1/apps", &ro, None).await;
+    assert!(apps["list"].is_array(), "{apps}");
+    let found = call(
+        &sb,
+        &mut c,
+        "POST",
+        "/api/v1/search/apps",
+        &ro,
+        Some(json!({})),
+    )
+    .await;
+    assert!(found["list"].is_array(), "{found}");
+    let refused = call(
+        &sb,
+        &mut c,
+        "POST",
+        "/api/v1/apps",
+        &ro,
+        Some(json!({ "displayName": "Not allowed" })),
+    )
+    .await;
+    assert_eq!(refused["code"], 7, "PERMISSION_DENIED: {refused}");
+    assert!(refused["message"]
+        .as_str()
+        .unwrap()
+        .contains("may not call POST /api/v1/apps"));
     call(
         &sb,
         &mut c,

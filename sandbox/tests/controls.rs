@@ -52,6 +52,8 @@ async fn env_file_holds_every_variable() {
         "CONDUCTORONE_SERVER_URL",
         "CONDUCTORONE_CLIENT_ID",
         "CONDUCTORONE_CLIENT_SECRET",
+        "CONDUCTORONE_READONLY_CLIENT_ID",
+        "CONDUCTORONE_READONLY_CLIENT_SECRET",
         "SEGMENT_API_URL",
         "SEGMENT_ACCESS_TOKEN",
         "SEGMENT_MEMBER_TOKEN",
@@ -72,8 +74,11 @@ async fn env_file_holds_every_variable() {
     let _ = std::fs::remove_dir_all(dir);
 }
 
+/// A fresh directory of this test's own (tests run in parallel).
 fn tempfile_dir() -> std::path::PathBuf {
-    let d = std::env::temp_dir().join(format!("sbx-{}-{}", std::process::id(), common::now()));
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let d = std::env::temp_dir().join(format!("sbx-{}-{}-{n}", std::process::id(), common::now()));
     std::fs::create_dir_all(&d).unwrap();
     d
 }
@@ -343,4 +348,40 @@ async fn random_faults_and_plain_bodies() {
         .await
         .unwrap();
     assert_eq!(r.status(), 400, "a rate is a probability");
+}
+
+/// The env file is the readiness signal: the moment it exists it is whole
+/// and the sandbox answers, with no retry or sleep (checked over 5 starts,
+/// each polled every millisecond).
+#[tokio::test]
+async fn the_env_file_appears_only_once_the_sandbox_answers() {
+    let http = reqwest::Client::new();
+    for i in 0..5 {
+        let dir = tempfile_dir();
+        let path = dir.join(format!("ready-{i}.env"));
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_conductorone-sandbox"))
+            .args(["--env-file", path.to_str().unwrap()])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let started = Instant::now();
+        while !path.exists() {
+            assert!(started.elapsed() < Duration::from_secs(20), "no env file");
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.contains("CONDUCTORONE_SANDBOX_WFE_CLIENT_ID="),
+            "whole: {text}"
+        );
+        let url = text
+            .lines()
+            .find_map(|l| l.strip_prefix("CONDUCTORONE_SERVER_URL="))
+            .unwrap();
+        let r = http.get(format!("{url}/__sandbox/state")).send().await;
+        assert!(r.is_ok_and(|r| r.status() == 200), "not answering yet");
+        child.kill().unwrap();
+        let _ = child.wait();
+        let _ = std::fs::remove_dir_all(dir);
+    }
 }

@@ -53,7 +53,7 @@ pub async fn token(
             get("subject_token_type"),
             host,
         )?;
-        return Ok(issue(&sb));
+        return Ok(issue(&sb, false));
     }
     if get("grant_type") != "client_credentials" {
         return Err(super::invalid(&format!(
@@ -65,9 +65,14 @@ pub async fn token(
     if client_id.is_empty() {
         return Err(super::invalid("client_id is required"));
     }
-    if client_id != sb.creds.client_id {
+    let c = &sb.creds;
+    let (public, secret, readonly) = if client_id == c.client_id {
+        (&c.ed25519_public, &c.client_secret, false)
+    } else if client_id == c.readonly_client_id {
+        (&c.readonly_ed25519_public, &c.readonly_client_secret, true)
+    } else {
         return Err(unauthenticated("unknown client_id"));
-    }
+    };
     if !get("client_assertion").is_empty() {
         if get("client_assertion_type") != JWT_BEARER {
             return Err(super::invalid(&format!(
@@ -75,16 +80,10 @@ pub async fn token(
             )));
         }
         let host = request_host(&headers);
-        verify_assertion(
-            get("client_assertion"),
-            &sb.creds.ed25519_public,
-            client_id,
-            host,
-            now_secs(),
-        )
-        .map_err(|e| unauthenticated(&format!("invalid client assertion: {e}")))?;
+        verify_assertion(get("client_assertion"), public, client_id, host, now_secs())
+            .map_err(|e| unauthenticated(&format!("invalid client assertion: {e}")))?;
     } else if !get("client_secret").is_empty() {
-        if get("client_secret") != sb.creds.client_secret {
+        if get("client_secret") != secret {
             return Err(unauthenticated("invalid client_secret"));
         }
     } else {
@@ -92,7 +91,7 @@ pub async fn token(
             "send client_assertion (EdDSA JWT) or client_secret",
         ));
     }
-    Ok(issue(&sb))
+    Ok(issue(&sb, readonly))
 }
 
 /// The request's host without its port.
@@ -110,15 +109,20 @@ fn request_host(headers: &HeaderMap) -> &str {
     })
 }
 
-/// A new access token.
-fn issue(sb: &Sandbox) -> Response {
+/// A new access token (of the read-only client when `readonly`).
+fn issue(sb: &Sandbox, readonly: bool) -> Response {
     let access_token = format!("c1sbx_{}", sb.ids.base62(40));
     let ttl = sb.config.token_ttl;
     {
         let mut d = sb.data();
         let now = now_secs();
         d.access_tokens.retain(|_, exp| *exp > now);
+        let live = d.access_tokens.clone();
+        d.readonly_tokens.retain(|t| live.contains_key(t));
         d.access_tokens.insert(access_token.clone(), now + ttl);
+        if readonly {
+            d.readonly_tokens.insert(access_token.clone());
+        }
         sb.save(&d);
     }
     axum::response::IntoResponse::into_response(axum::Json(
@@ -250,15 +254,31 @@ pub async fn require_bearer(State(sb): State<Arc<Sandbox>>, req: Request, next: 
     if token.is_empty() {
         return unauthenticated("missing bearer token");
     }
-    let valid = sb
-        .data()
-        .access_tokens
-        .get(&token)
-        .is_some_and(|exp| *exp > now_secs());
+    let (valid, readonly) = {
+        let d = sb.data();
+        let valid = d
+            .access_tokens
+            .get(&token)
+            .is_some_and(|exp| *exp > now_secs());
+        (valid, d.readonly_tokens.contains(&token))
+    };
     if !valid {
         return unauthenticated("the access token is unknown or has expired");
     }
+    if readonly && is_write(req.method(), req.uri().path()) {
+        let op = format!("{} {}", req.method(), req.uri().path());
+        return status_error(
+            code::PERMISSION_DENIED,
+            &format!("permission denied: the read-only client may not call {op}"),
+        );
+    }
     next.run(req).await
+}
+
+/// Whether a request changes the tenant: every method but GET, except the
+/// searches, which are reads sent as POST.
+fn is_write(method: &axum::http::Method, path: &str) -> bool {
+    method != axum::http::Method::GET && !path.starts_with("/api/v1/search/")
 }
 
 pub async fn introspect(State(sb): State<Arc<Sandbox>>) -> ApiResult {

@@ -49,7 +49,8 @@ pub fn start(args: &[&str]) -> Sandbox {
         .expect("start sandbox");
     let mut out = BufReader::new(child.stdout.take().expect("stdout"));
     let mut env = HashMap::new();
-    while env.len() < 9 {
+    // The environment lines end with the workload federation client's.
+    while !env.contains_key("CONDUCTORONE_SANDBOX_WFE_CLIENT_ID") {
         let mut line = String::new();
         if out.read_line(&mut line).expect("read") == 0 {
             panic!("sandbox exited early; got {env:?}");
@@ -104,13 +105,27 @@ impl Sandbox {
     }
 
     pub async fn token_with_secret(&self) -> String {
+        self.token_of("CONDUCTORONE_CLIENT_ID", "CONDUCTORONE_CLIENT_SECRET")
+            .await
+    }
+
+    /// An access token of the sandbox's read-only client.
+    pub async fn readonly_token(&self) -> String {
+        self.token_of(
+            "CONDUCTORONE_READONLY_CLIENT_ID",
+            "CONDUCTORONE_READONLY_CLIENT_SECRET",
+        )
+        .await
+    }
+
+    async fn token_of(&self, id: &str, secret: &str) -> String {
         let r = self
             .http
             .post(format!("{}/auth/v1/token", self.base()))
             .form(&[
                 ("grant_type", "client_credentials"),
-                ("client_id", self.var("CONDUCTORONE_CLIENT_ID")),
-                ("client_secret", self.var("CONDUCTORONE_CLIENT_SECRET")),
+                ("client_id", self.var(id)),
+                ("client_secret", self.var(secret)),
             ])
             .send()
             .await
