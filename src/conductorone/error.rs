@@ -13,6 +13,12 @@ pub enum C1Error {
     InvalidSecret(String),
     #[error("ConductorOne refused the credentials (HTTP {status}): {message}")]
     Unauthenticated { status: u16, message: String },
+    #[error(
+        "ConductorOne denied the call (HTTP 403, permission denied): {message}. The client's \
+         credentials lack the permission this change needs: a read-only client can plan but not \
+         apply; apply with a client that holds the Connector Administrator role"
+    )]
+    PermissionDenied { message: String },
     #[error("ConductorOne answered HTTP {status} (code {code}): {message}")]
     Status {
         status: u16,
@@ -55,14 +61,16 @@ impl C1Error {
             Some(m) => body.scrub(m),
             None => body.text(),
         };
+        let code = parsed.as_ref().and_then(|s| s.code);
         match body.status {
             401 => C1Error::Unauthenticated {
                 status: 401,
                 message,
             },
+            403 if code.is_none_or(|c| c == 7) => C1Error::PermissionDenied { message },
             status => C1Error::Status {
                 status,
-                code: parsed.and_then(|s| s.code).unwrap_or(0),
+                code: code.unwrap_or(0),
                 message,
                 retry_after: body.retry_after,
             },

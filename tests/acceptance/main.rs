@@ -2,6 +2,7 @@
 //! in the matrix, see `harness.rs`), and the plugin process on its own.
 
 mod actions;
+mod ci;
 mod crash_safe;
 mod examples;
 mod harness;

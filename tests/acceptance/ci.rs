@@ -1,0 +1,149 @@
+//! CI plan checks: what a plan-only job needs (a read-only client suffices),
+//! and how plan-time diagnostics read in CI.
+
+use std::collections::BTreeSet;
+
+use crate::harness::{each_terraform, repo_root, WorkDir};
+use crate::sandbox::Sandbox;
+
+/// The API operations in the sandbox's request log since `from`, with IDs
+/// replaced by `{id}` (long path segments) and queries dropped.
+pub fn operations(sb: &Sandbox, from: usize) -> BTreeSet<String> {
+    sb.requests()[from..]
+        .iter()
+        .map(|r| {
+            let path = r["path"].as_str().unwrap().split('?').next().unwrap();
+            let path: Vec<&str> = path
+                .split('/')
+                .map(|s| if s.len() >= 20 { "{id}" } else { s })
+                .collect();
+            format!("{} {}", r["method"].as_str().unwrap(), path.join("/"))
+        })
+        .collect()
+}
+
+fn quickstart(sb: &Sandbox, wd: &mut WorkDir) {
+    sb.configure(wd);
+    wd.setenv(
+        "TF_VAR_segment_access_token",
+        sb.var("SEGMENT_ACCESS_TOKEN"),
+    );
+    let owners = format!("[\"{}\"]", sb.var("CONDUCTORONE_SANDBOX_ADMIN_USER_ID"));
+    wd.setenv("TF_VAR_owner_ids", &owners);
+    let main = std::fs::read_to_string(repo_root().join("examples/quickstart/main.tf")).unwrap();
+    wd.write("main.tf", &main);
+}
+
+/// An applied quickstart plans (with refresh) with the sandbox's read-only
+/// client; an apply that must change something fails with ConductorOne's
+/// permission error naming the operation, and no secret in the output.
+#[test]
+fn a_plan_needs_only_the_read_only_client() {
+    each_terraform(|tf| {
+        let sb = Sandbox::start(&[]);
+        let mut wd = WorkDir::new(tf);
+        quickstart(&sb, &mut wd);
+        let before = sb.requests().len();
+        wd.run(&["apply", "-auto-approve", "-no-color"]).success();
+        // The operations docs/guides/ci-plan-checks.md lists.
+        assert_eq!(
+            operations(&sb, before),
+            set(&[
+                "POST /auth/v1/token",
+                "GET /api/v1/users/{id}",
+                "POST /api/v1/search/apps",
+                "POST /api/v1/apps",
+                "POST /api/v1/apps/{id}",
+                "POST /api/v1/apps/{id}/connectors/create",
+                "POST /api/v1/apps/{id}/connectors/{id}",
+                "GET /segment/",
+                "GET /segment/roles",
+                "GET /segment/groups",
+            ])
+        );
+
+        let mut ro = WorkDir::new(tf);
+        quickstart(&sb, &mut ro);
+        std::fs::copy(
+            wd.path().join("terraform.tfstate"),
+            ro.path().join("terraform.tfstate"),
+        )
+        .unwrap();
+        ro.setenv(
+            "CONDUCTORONE_CLIENT_ID",
+            sb.var("CONDUCTORONE_READONLY_CLIENT_ID"),
+        );
+        ro.setenv(
+            "CONDUCTORONE_CLIENT_SECRET",
+            sb.var("CONDUCTORONE_READONLY_CLIENT_SECRET"),
+        );
+        let before = sb.requests().len();
+        let plan = ro.run(&["plan", "-detailed-exitcode", "-no-color"]);
+        assert_eq!(plan.code, 0, "{}", plan.all());
+        let ops = operations(&sb, before);
+        only_reads(&ops);
+        assert_eq!(
+            ops,
+            set(&[
+                "POST /auth/v1/token",
+                "GET /api/v1/apps/{id}/connectors/{id}",
+                "GET /segment/",
+                "GET /segment/roles",
+                "GET /segment/groups",
+            ])
+        );
+
+        let member = sb.state()["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["email"] == "member@sandbox.example.com")
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        ro.setenv("TF_VAR_owner_ids", &format!("[\"{member}\"]"));
+        let before = sb.requests().len();
+        let out = ro.run(&["apply", "-auto-approve", "-no-color"]);
+        assert_eq!(
+            operations(&sb, before),
+            set(&[
+                "POST /auth/v1/token",
+                "GET /api/v1/apps/{id}/connectors/{id}",
+                "GET /api/v1/users/{id}",
+                "POST /api/v1/apps/{id}/connectors/{id}",
+                "GET /segment/",
+                "GET /segment/roles",
+                "GET /segment/groups",
+            ])
+        );
+        out.failure()
+            .contains("permission denied")
+            .contains("may not call POST")
+            .contains("/connectors/")
+            .contains("Connector Administrator")
+            .contains("user_ids");
+        for secret in [
+            sb.var("CONDUCTORONE_READONLY_CLIENT_SECRET"),
+            sb.var("CONDUCTORONE_CLIENT_SECRET"),
+            sb.var("SEGMENT_ACCESS_TOKEN"),
+            "c1sbx_",
+        ] {
+            assert!(!out.all().contains(secret), "a secret in the output");
+        }
+    });
+}
+
+fn set(ops: &[&str]) -> BTreeSet<String> {
+    ops.iter().map(|o| o.to_string()).collect()
+}
+
+/// Only reads: GETs, the token request and searches (POSTs that read).
+fn only_reads(ops: &BTreeSet<String>) {
+    for op in ops {
+        let read = op.starts_with("GET ")
+            || op == "POST /auth/v1/token"
+            || op.starts_with("POST /api/v1/search/");
+        assert!(read, "a plan wrote: {op} (of {ops:#?})");
+    }
+}
