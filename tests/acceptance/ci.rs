@@ -147,3 +147,48 @@ fn only_reads(ops: &BTreeSet<String>) {
         assert!(read, "a plan wrote: {op} (of {ops:#?})");
     }
 }
+
+/// `terraform plan -json` of a revoked token and an unknown owner: two error
+/// diagnostics on the resource, whose ranges are the lines of
+/// `segment_access_token_wo` and `user_ids`, and whose one-line summaries
+/// name the attribute and the remedy.
+#[test]
+fn plan_json_places_each_check_on_its_line() {
+    each_terraform(|tf| {
+        let sb = Sandbox::start(&[]);
+        let mut wd = WorkDir::new(tf);
+        sb.configure(&mut wd);
+        wd.setenv("TF_VAR_token", sb.var("SEGMENT_REVOKED_TOKEN"));
+        let main = format!(
+            "{}\nprovider \"conductorone\" {{}}\n\nvariable \"token\" {{\n  type      = string\n  sensitive = true\n  ephemeral = true\n}}\n\nresource \"conductorone_segment_integration\" \"seg\" {{\n  user_ids                = [\"no-such-user\"]\n  segment_access_token_wo = var.token\n}}\n",
+            crate::harness::required_providers()
+        );
+        let line_of = |needle: &str| main.lines().position(|l| l.contains(needle)).unwrap() + 1;
+        let (owners_line, token_line) = (line_of("user_ids"), line_of("segment_access_token_wo"));
+        wd.write("main.tf", &main);
+        let out = wd.run(&["plan", "-json", "-no-color"]);
+        assert_eq!(out.code, 1, "{}", out.all());
+        let errors: Vec<serde_json::Value> = out
+            .stdout
+            .lines()
+            .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+            .filter(|m| m["type"] == "diagnostic" && m["diagnostic"]["severity"] == "error")
+            .map(|m| m["diagnostic"].clone())
+            .collect();
+        assert_eq!(errors.len(), 2, "{errors:#?}");
+        for (line, summary) in [
+            (owners_line, "user_ids: \"no-such-user\" is not a ConductorOne user; use an existing user's ID"),
+            (token_line, "segment_access_token_wo: Segment refused the token; use a valid token with the Workspace Owner access level"),
+        ] {
+            let d = errors
+                .iter()
+                .find(|d| d["summary"] == summary)
+                .unwrap_or_else(|| panic!("no {summary:?} in {errors:#?}"));
+            assert_eq!(d["address"], "conductorone_segment_integration.seg", "{d:#}");
+            assert_eq!(d["range"]["filename"], "main.tf", "{d:#}");
+            assert_eq!(d["range"]["start"]["line"], line, "{d:#}");
+            assert!(!summary.contains('\n'));
+        }
+        assert!(!out.all().contains(sb.var("SEGMENT_REVOKED_TOKEN")));
+    });
+}

@@ -395,7 +395,9 @@ fn bad_tokens_and_unknown_owners_fail_the_plan() {
         )));
         wd.run(&["plan", "-no-color"])
             .failure()
-            .contains("Unknown connector owner")
+            .contains(
+                "user_ids: \"no-such-user\" is not a ConductorOne user; use an existing user's ID",
+            )
             .contains("user_ids element \"no-such-user\"");
         let disabled = sb.state()["users"]
             .as_array()
@@ -746,7 +748,7 @@ fn a_token_across_the_cut_of_an_error_body_is_nowhere() {
         sb.fault(&echo(400, "GET", "/segment/"));
         let plan = wd.run(&["plan", "-no-color"]);
         plan.failure()
-            .contains("Cannot check the token against Segment");
+            .contains("cannot check the token against Segment");
         sb.clear_faults();
         sb.fault(&echo(400, "POST", "/api/v1/apps"));
         let apply = wd.run(&["apply", "-auto-approve", "-no-color"]);

@@ -121,12 +121,14 @@ pub(super) async fn check_owners(
     }
 }
 
+/// A problem with one owner: the summary names the attribute, the element
+/// and the remedy on one line (for CI logs); the detail says more.
 fn owner_problem(id: &str, r: Result<Option<User>, C1Error>) -> Option<Diagnostic> {
     let at = path(|m| &mut m.user_ids);
     let (summary, detail) = match r {
         Ok(Some(u)) if u.status == "ENABLED" && u.deleted_at.is_none() => return None,
         Ok(Some(u)) => (
-            "Connector owner is not enabled",
+            format!("{at}: {id:?} is not an enabled ConductorOne user; choose an enabled user"),
             format!(
                 "{at} element {id:?} ({}) has status {}; connector owners must be enabled ConductorOne users.",
                 if u.email.is_empty() { &u.display_name } else { &u.email },
@@ -134,10 +136,13 @@ fn owner_problem(id: &str, r: Result<Option<User>, C1Error>) -> Option<Diagnosti
             ),
         ),
         Ok(None) => (
-            "Unknown connector owner",
-            format!("{at} element {id:?} is not a ConductorOne user ID."),
+            format!("{at}: {id:?} is not a ConductorOne user; use an existing user's ID"),
+            format!("{at} element {id:?} is not a ConductorOne user ID. Find user IDs in ConductorOne under Users, or leave {at} unset to make the API caller the owner."),
         ),
-        Err(e) => return Some(c1_error("Cannot check a connector owner", &e, Some(at))),
+        Err(e) => {
+            let summary = format!("{at}: cannot check owner {id:?} in ConductorOne; retry, or check the credentials");
+            return Some(c1_error(&summary, &e, Some(at)));
+        }
     };
     Some(Diagnostic::error(summary, detail).at(at))
 }

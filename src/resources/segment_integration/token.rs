@@ -26,11 +26,19 @@ fn token_path(config: &Model) -> AttributePath {
     }
 }
 
+/// The summary names the attribute and the remedy on one line (for CI
+/// logs); the detail is Segment's answer.
 fn segment_error(at: &AttributePath, e: &SegmentError) -> Diagnostic {
-    let summary = if e.is_refused_token() {
-        "Segment refused the token"
-    } else {
-        "Cannot check the token against Segment"
+    let summary = match e {
+        SegmentError::Unauthorized { .. } => {
+            format!("{at}: Segment refused the token; use a valid token with the Workspace Owner access level")
+        }
+        SegmentError::InsufficientAccess { .. } => {
+            format!("{at}: the token lacks the Workspace Owner access level; use a Workspace Owner token")
+        }
+        _ => {
+            format!("{at}: cannot check the token against Segment; retry, or check SEGMENT_API_URL")
+        }
     };
     Diagnostic::error(summary, format!("{at}: {e}")).at(at.clone())
 }
