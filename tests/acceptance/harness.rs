@@ -21,6 +21,18 @@ pub fn provider_binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_terraform-provider-conductorone"))
 }
 
+/// The sandbox binary cargo built beside the provider (`cargo test
+/// --workspace`, as `make test` runs, builds it).
+pub fn sandbox_binary() -> PathBuf {
+    let bin = provider_binary().with_file_name("conductorone-sandbox");
+    assert!(
+        bin.is_file(),
+        "{} is missing: run the tests with `cargo test --workspace` (make test), which builds it",
+        bin.display()
+    );
+    bin
+}
+
 pub fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }

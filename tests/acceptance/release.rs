@@ -8,7 +8,7 @@ use std::process::Command;
 use serde_json::Value as Json;
 use serde_yaml_ng::Value;
 
-use crate::harness::{each_terraform, provider_binary, repo_root, WorkDir};
+use crate::harness::{each_terraform, provider_binary, repo_root, sandbox_binary, WorkDir};
 use crate::sandbox::Sandbox;
 
 const NAME: &str = "terraform-provider-conductorone";
@@ -66,6 +66,19 @@ fn goreleaser_config_names_what_the_registry_requires() {
             "no {arch} {os} target in {targets:?}"
         );
     }
+    // The sandbox: built for the same targets, archived beside the provider
+    // (goreleaser's checksum covers every archive, so it is signed too).
+    let sandbox = &g["builds"][1];
+    assert_eq!(s(&sandbox["id"]), "sandbox");
+    assert_eq!(s(&sandbox["binary"]), "conductorone-sandbox");
+    assert_eq!(sandbox["targets"], build["targets"]);
+    let sandbox_archive = &g["archives"][1];
+    assert_eq!(sandbox_archive["ids"][0], Value::from("sandbox"));
+    assert_eq!(
+        s(&sandbox_archive["name_template"]),
+        "conductorone-sandbox_{{ .Version }}_{{ .Os }}_{{ .Arch }}"
+    );
+    assert!(g["checksum"]["ids"].is_null(), "the checksum covers every archive");
     let archive = &g["archives"][0];
     assert_eq!(archive["formats"][0], Value::from("zip"));
     assert_eq!(
@@ -144,6 +157,7 @@ fn package_with(out: &Path, mirror: &Path, env: &[(&str, &str)]) -> PathBuf {
     let mut cmd = Command::new("bash");
     cmd.arg(repo_root().join("scripts/package.sh"))
         .env("BINARY", provider_binary())
+        .env("SANDBOX_BINARY", sandbox_binary())
         .env("OUT", out)
         .env("MIRROR", mirror)
         .env_remove("GPG_FINGERPRINT");
@@ -291,4 +305,87 @@ fn the_checksums_get_a_detached_signature() {
         "{}",
         String::from_utf8_lossy(&verify.stderr)
     );
+}
+
+/// The sandbox's archive, as scripts/package.sh builds it (and goreleaser for
+/// every target), is in the checksums; unpacked, it starts, signals
+/// readiness with its env file, and serves the quickstart's plan.
+#[test]
+fn the_packaged_sandbox_serves_the_quickstart_plan() {
+    let dist = tempfile::tempdir().unwrap();
+    let mirror = tempfile::tempdir().unwrap();
+    package(dist.path(), mirror.path());
+    let v = version();
+    let zip = std::fs::read_dir(dist.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| {
+            p.file_name()
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .starts_with(&format!("conductorone-sandbox_{v}_"))
+        })
+        .expect("a sandbox archive");
+    let name = zip.file_name().unwrap().to_str().unwrap().to_string();
+    let sums = std::fs::read_to_string(dist.path().join(format!("{NAME}_{v}_SHA256SUMS"))).unwrap();
+    assert!(
+        sums.contains(&format!("{}  {name}", sha256(&zip))),
+        "{sums}"
+    );
+    let install = tempfile::tempdir().unwrap();
+    let unzip = Command::new("python3")
+        .args([
+            "-c",
+            "import sys, zipfile; zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])",
+        ])
+        .arg(&zip)
+        .arg(install.path())
+        .status()
+        .unwrap();
+    assert!(unzip.success());
+    let bin = install.path().join("conductorone-sandbox");
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let env_file = install.path().join("sandbox.env");
+    let mut child = Command::new(&bin)
+        .arg("--env-file")
+        .arg(&env_file)
+        .current_dir(install.path())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    crate::harness::wait_until("the env file", std::time::Duration::from_secs(20), || {
+        env_file.exists()
+    });
+    let env: Vec<(String, String)> = std::fs::read_to_string(&env_file)
+        .unwrap()
+        .lines()
+        .filter_map(|l| {
+            l.split_once('=')
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+        })
+        .collect();
+    let var = |k: &str| {
+        env.iter()
+            .find(|(n, _)| n == k)
+            .map(|(_, v)| v.clone())
+            .unwrap()
+    };
+    each_terraform(|tf| {
+        let mut wd = WorkDir::new(tf);
+        for (k, v) in &env {
+            wd.setenv(k, v);
+        }
+        wd.setenv("TF_VAR_segment_access_token", &var("SEGMENT_ACCESS_TOKEN"));
+        let main =
+            std::fs::read_to_string(repo_root().join("examples/quickstart/main.tf")).unwrap();
+        wd.write("main.tf", &main);
+        wd.run(&["plan", "-no-color"])
+            .success()
+            .contains("Plan: 1 to add, 0 to change, 0 to destroy.");
+    });
+    child.kill().unwrap();
+    let _ = child.wait();
 }
