@@ -192,3 +192,53 @@ fn plan_json_places_each_check_on_its_line() {
         assert!(!out.all().contains(sb.var("SEGMENT_REVOKED_TOKEN")));
     });
 }
+
+/// A working directory holding a copy of examples/ci (main.tf and tests/).
+fn ci_example(tf: &crate::harness::Terraform) -> WorkDir {
+    let wd = WorkDir::new(tf);
+    let src = repo_root().join("examples/ci");
+    std::fs::create_dir_all(wd.path().join("tests")).unwrap();
+    for rel in ["main.tf", "tests/plan.tftest.hcl", "tests/apply.tftest.hcl"] {
+        std::fs::copy(src.join(rel), wd.path().join(rel)).unwrap();
+    }
+    wd
+}
+
+/// `terraform test` of examples/ci: the mocked runs pass with no
+/// ConductorOne or Segment variable in the environment; the real runs pass
+/// against the sandbox (and leave nothing behind); a copy with one assertion
+/// changed fails.
+#[test]
+fn terraform_test_runs_mocked_and_against_the_sandbox() {
+    each_terraform(|tf| {
+        let wd = ci_example(tf);
+        let mocked = wd.run(&["test", "-no-color", "-filter=tests/plan.tftest.hcl"]);
+        mocked.success().contains("3 passed, 0 failed");
+
+        let sb = Sandbox::start(&[]);
+        let mut real = ci_example(tf);
+        sb.configure(&mut real);
+        real.setenv("TF_VAR_segment_token", sb.var("SEGMENT_ACCESS_TOKEN"));
+        let owners = format!("[\"{}\"]", sb.var("CONDUCTORONE_SANDBOX_ADMIN_USER_ID"));
+        real.setenv("TF_VAR_owner_ids", &owners);
+        let out = real.run(&["test", "-no-color"]);
+        out.success().contains("5 passed, 0 failed");
+        assert!(!out.all().contains(sb.var("SEGMENT_ACCESS_TOKEN")));
+        assert!(
+            sb.apps().is_empty() && sb.connectors().is_empty(),
+            "terraform test destroys what it made"
+        );
+
+        let broken = ci_example(tf);
+        let test = broken.path().join("tests/plan.tftest.hcl");
+        let text = std::fs::read_to_string(&test).unwrap();
+        let changed = text.replacen("== \"Segment (production)\"", "== \"Segment (staging)\"", 1);
+        assert_ne!(changed, text);
+        std::fs::write(&test, changed).unwrap();
+        broken
+            .run(&["test", "-no-color", "-filter=tests/plan.tftest.hcl"])
+            .failure()
+            .contains("The connector's name must say its environment.")
+            .contains("1 failed");
+    });
+}

@@ -78,7 +78,10 @@ fn goreleaser_config_names_what_the_registry_requires() {
         s(&sandbox_archive["name_template"]),
         "conductorone-sandbox_{{ .Version }}_{{ .Os }}_{{ .Arch }}"
     );
-    assert!(g["checksum"]["ids"].is_null(), "the checksum covers every archive");
+    assert!(
+        g["checksum"]["ids"].is_null(),
+        "the checksum covers every archive"
+    );
     let archive = &g["archives"][0];
     assert_eq!(archive["formats"][0], Value::from("zip"));
     assert_eq!(
