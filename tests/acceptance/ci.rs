@@ -242,3 +242,76 @@ fn terraform_test_runs_mocked_and_against_the_sandbox() {
             .contains("1 failed");
     });
 }
+
+/// The example workflow: valid YAML whose `run` commands are, line for line,
+/// the ones docs/guides/ci-plan-checks.md describes; its steps for a job
+/// without ConductorOne secrets (sandbox mode) run here, in order, on a copy
+/// of examples/ci, with the sandbox binary standing in for the release
+/// download (its archive is tested in release.rs).
+#[test]
+fn the_workflow_runs_in_sandbox_mode() {
+    let text = std::fs::read_to_string(repo_root().join("examples/ci/github-actions.yml")).unwrap();
+    let wf: serde_yaml_ng::Value = serde_yaml_ng::from_str(&text).expect("valid YAML");
+    let job = &wf["jobs"]["check"];
+    let steps = job["steps"].as_sequence().expect("steps");
+    let guide = std::fs::read_to_string(repo_root().join("docs/guides/ci-plan-checks.md")).unwrap();
+    let uses: Vec<&str> = steps.iter().filter_map(|s| s["uses"].as_str()).collect();
+    assert!(uses.iter().any(|u| u.starts_with("actions/checkout@")));
+    assert!(uses
+        .iter()
+        .any(|u| u.starts_with("hashicorp/setup-terraform@")));
+    let sandbox_mode: Vec<(&str, &str)> = steps
+        .iter()
+        .filter_map(|s| Some((s["name"].as_str()?, s["run"].as_str()?, s["if"].as_str())))
+        .filter(|(_, _, cond)| cond.is_none_or(|c| c.contains("== ''")))
+        .filter(|(name, _, _)| !name.starts_with("Install the sandbox"))
+        .map(|(name, run, _)| (name, run))
+        .collect();
+    assert_eq!(sandbox_mode.len(), 5, "{sandbox_mode:?}");
+    for step in steps.iter().filter_map(|s| s["run"].as_str()) {
+        if step.contains("curl") {
+            continue; // the download: described in prose, tested by release.rs
+        }
+        for line in step.lines().filter(|l| !l.trim().is_empty()) {
+            assert!(guide.contains(line.trim()), "the guide lacks {line:?}");
+        }
+    }
+    let sandbox_dir = crate::harness::sandbox_binary()
+        .parent()
+        .unwrap()
+        .to_path_buf();
+    // `terraform init` installs the provider as in CI: here from a filesystem
+    // mirror of the packaged archive (no registry offline).
+    let (dist, mirror) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    crate::release::package(dist.path(), mirror.path());
+    each_terraform(|tf| {
+        let mut wd = ci_example(tf);
+        crate::release::use_mirror(&wd, mirror.path());
+        let runner_temp = tempfile::tempdir().unwrap();
+        wd.setenv("RUNNER_TEMP", runner_temp.path().to_str().unwrap());
+        for secret in [
+            "CONDUCTORONE_CLIENT_ID",
+            "CONDUCTORONE_CLIENT_SECRET",
+            "SEGMENT_ACCESS_TOKEN",
+        ] {
+            wd.setenv(secret, "");
+        }
+        for (name, run) in &sandbox_mode {
+            let out = wd.shell(run, &[&sandbox_dir]);
+            assert_eq!(out.code, 0, "step {name:?} failed:\n{}", out.all());
+            if name.contains("sandbox") {
+                out.contains("5 passed, 0 failed")
+                    .contains("Plan: 1 to add, 0 to change, 0 to destroy.");
+            }
+        }
+        let _ = std::process::Command::new("pkill")
+            .args([
+                "-f",
+                &format!(
+                    "conductorone-sandbox --env-file {}",
+                    runner_temp.path().display()
+                ),
+            ])
+            .status();
+    });
+}

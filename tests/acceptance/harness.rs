@@ -377,8 +377,36 @@ impl WorkDir {
         std::fs::read_to_string(self.dir.path().join(format!("{name}.log"))).unwrap_or_default()
     }
 
+    /// A bash script in this directory, with the same environment as
+    /// `run`, this Terraform first on PATH, and `path` before it.
+    pub fn shell(&self, script: &str, path: &[&Path]) -> Output {
+        let terraform = self.command(&[]);
+        let tf_dir = self.tf.path.parent().expect("terraform's directory");
+        let mut dirs: Vec<PathBuf> = path.iter().map(|p| p.to_path_buf()).collect();
+        dirs.push(tf_dir.to_path_buf());
+        dirs.extend(std::env::split_paths(
+            &std::env::var_os("PATH").unwrap_or_default(),
+        ));
+        let mut bash = Command::new("bash");
+        bash.args(["-eo", "pipefail", "-c", script])
+            .current_dir(self.dir.path())
+            .stdin(Stdio::null());
+        for (k, v) in terraform.get_envs() {
+            match v {
+                Some(v) => bash.env(k, v),
+                None => bash.env_remove(k),
+            };
+        }
+        bash.env("PATH", std::env::join_paths(dirs).expect("PATH"));
+        self.output_of(bash, &["bash", script])
+    }
+
     pub fn run(&self, args: &[&str]) -> Output {
-        let mut cmd = self.command(args);
+        let cmd = self.command(args);
+        self.output_of(cmd, args)
+    }
+
+    fn output_of(&self, mut cmd: Command, args: &[&str]) -> Output {
         let start = Instant::now();
         let out = cmd
             .output()

@@ -11,7 +11,7 @@ mod mock_http;
 mod plugin_process;
 mod provider_config;
 mod query;
-mod release;
+pub mod release;
 mod sandbox;
 mod segment_data_sources;
 pub mod segment_integration;

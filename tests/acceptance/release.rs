@@ -152,7 +152,7 @@ fn h1_of_zip(zip: &Path) -> String {
 }
 
 /// Runs scripts/package.sh on the binary under test.
-fn package(out: &Path, mirror: &Path) -> PathBuf {
+pub fn package(out: &Path, mirror: &Path) -> PathBuf {
     package_with(out, mirror, &[])
 }
 
@@ -221,10 +221,7 @@ fn the_packaged_archive_installs_from_a_filesystem_mirror() {
             "{sums}"
         );
         let mut wd = WorkDir::new(tf);
-        wd.set_cli_config(&format!(
-            "provider_installation {{\n  filesystem_mirror {{\n    path    = \"{}\"\n    include = [\"registry.terraform.io/seed/conductorone\"]\n  }}\n}}\n",
-            mirror.path().display()
-        ));
+        use_mirror(&wd, mirror.path());
         sb.configure(&mut wd);
         wd.write(
             "main.tf",
@@ -391,4 +388,13 @@ fn the_packaged_sandbox_serves_the_quickstart_plan() {
     });
     child.kill().unwrap();
     let _ = child.wait();
+}
+
+/// Points `wd`'s Terraform at a filesystem mirror holding the provider (as
+/// `package` with `MIRROR` fills it), the way users install providers.
+pub fn use_mirror(wd: &WorkDir, mirror: &Path) {
+    wd.set_cli_config(&format!(
+        "provider_installation {{\n  filesystem_mirror {{\n    path    = \"{}\"\n    include = [\"registry.terraform.io/seed/conductorone\"]\n  }}\n}}\n",
+        mirror.display()
+    ));
 }
