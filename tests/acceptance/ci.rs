@@ -93,15 +93,7 @@ fn a_plan_needs_only_the_read_only_client() {
             ])
         );
 
-        let member = sb.state()["users"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|u| u["email"] == "member@sandbox.example.com")
-            .unwrap()["id"]
-            .as_str()
-            .unwrap()
-            .to_string();
+        let member = sb.member_id();
         ro.setenv("TF_VAR_owner_ids", &format!("[\"{member}\"]"));
         let before = sb.requests().len();
         let out = ro.run(&["apply", "-auto-approve", "-no-color"]);

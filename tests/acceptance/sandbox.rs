@@ -93,6 +93,19 @@ impl Sandbox {
             .unwrap_or_else(|| panic!("the sandbox writes no {k}"))
     }
 
+    /// The ID of the sandbox's enabled user who holds no role.
+    pub fn member_id(&self) -> String {
+        self.state()["users"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["email"] == "member@sandbox.example.com")
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
     pub fn url(&self) -> &str {
         self.var("CONDUCTORONE_SERVER_URL")
     }

@@ -47,15 +47,7 @@ fn connector_of(sb: &Sandbox, id: &str) -> Value {
 }
 
 fn member_id(sb: &Sandbox) -> String {
-    sb.state()["users"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|u| u["email"] == "member@sandbox.example.com")
-        .unwrap()["id"]
-        .as_str()
-        .unwrap()
-        .to_string()
+    sb.member_id()
 }
 
 fn lifecycle(tf: &Terraform, sb: &Sandbox, app_id: Option<&str>) {
