@@ -7,6 +7,7 @@
 //! share (`glue`).
 
 pub mod actions;
+pub mod cache;
 pub mod conductorone;
 pub mod data_sources;
 pub mod docs;

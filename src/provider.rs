@@ -98,9 +98,16 @@ pub struct Shared {
     transport: OnceLock<Transport>,
     /// One ConductorOne client, hence one cached access token, per process.
     c1: OnceLock<C1Client>,
+    /// Reads made once per process (token checks, Segment lists, owners).
+    reads: crate::cache::Reads,
 }
 
 impl Shared {
+    /// The process's cached reads.
+    pub fn reads(&self) -> &crate::cache::Reads {
+        &self.reads
+    }
+
     /// The configuration, once Terraform has configured the provider.
     pub fn configured(&self) -> Result<Arc<Configured>, Diagnostic> {
         self.configured.read().ok().and_then(|g| g.clone()).ok_or_else(|| {

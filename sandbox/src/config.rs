@@ -64,6 +64,11 @@ pub struct Config {
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub c1_other_connectors: usize,
 
+    /// How many Segment tokens with the Workspace Owner access level to hand out: SEGMENT_ACCESS_TOKEN,
+    /// then SEGMENT_ACCESS_TOKEN_2 and so on.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub segment_owner_tokens: usize,
+
     /// Segment requests allowed per token per minute before 429 Too Many Requests (0: no limit).
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub segment_rate_limit: u32,

@@ -137,6 +137,7 @@ impl Sandbox {
                     duplicate_names: config.segment_duplicate_names,
                     roles: config.segment_roles,
                     users: config.segment_users,
+                    owner_tokens: config.segment_owner_tokens,
                 };
                 let (creds, mut data) = state::seed(&ids, &sizes, SystemTime::now());
                 let tenant = state::TenantSizes {
@@ -202,37 +203,48 @@ impl Sandbox {
     }
 
     /// The KEY=VALUE lines that point the provider (and tests) here.
+    /// The environment lines; the workload federation client's comes last
+    /// (readers may stop there).
     pub fn env_lines(&self) -> String {
         let base = self.base_url();
         let c = &self.creds;
-        [
-            ("CONDUCTORONE_SERVER_URL", base.to_string()),
-            ("CONDUCTORONE_CLIENT_ID", c.client_id.clone()),
-            ("CONDUCTORONE_CLIENT_SECRET", c.client_secret.clone()),
+        let mut pairs = vec![
+            ("CONDUCTORONE_SERVER_URL".to_string(), base.to_string()),
+            ("CONDUCTORONE_CLIENT_ID".into(), c.client_id.clone()),
+            ("CONDUCTORONE_CLIENT_SECRET".into(), c.client_secret.clone()),
             (
-                "CONDUCTORONE_READONLY_CLIENT_ID",
+                "CONDUCTORONE_READONLY_CLIENT_ID".into(),
                 c.readonly_client_id.clone(),
             ),
             (
-                "CONDUCTORONE_READONLY_CLIENT_SECRET",
+                "CONDUCTORONE_READONLY_CLIENT_SECRET".into(),
                 c.readonly_client_secret.clone(),
             ),
-            ("SEGMENT_API_URL", format!("{base}/segment")),
-            ("SEGMENT_ACCESS_TOKEN", c.segment_owner_token.clone()),
-            ("SEGMENT_MEMBER_TOKEN", c.segment_member_token.clone()),
-            ("SEGMENT_REVOKED_TOKEN", c.segment_revoked_token.clone()),
+            ("SEGMENT_API_URL".into(), format!("{base}/segment")),
+            ("SEGMENT_ACCESS_TOKEN".into(), c.segment_owner_token.clone()),
+        ];
+        for (i, t) in c.more_owner_tokens.iter().enumerate() {
+            pairs.push((format!("SEGMENT_ACCESS_TOKEN_{}", i + 2), t.clone()));
+        }
+        pairs.extend([
             (
-                "CONDUCTORONE_SANDBOX_ADMIN_USER_ID",
+                "SEGMENT_MEMBER_TOKEN".into(),
+                c.segment_member_token.clone(),
+            ),
+            (
+                "SEGMENT_REVOKED_TOKEN".into(),
+                c.segment_revoked_token.clone(),
+            ),
+            (
+                "CONDUCTORONE_SANDBOX_ADMIN_USER_ID".into(),
                 c.admin_user_id.clone(),
             ),
             (
-                "CONDUCTORONE_SANDBOX_WFE_CLIENT_ID",
+                "CONDUCTORONE_SANDBOX_WFE_CLIENT_ID".into(),
                 c.federation_client_id(),
             ),
-        ]
-        .iter()
-        .map(|(k, v)| format!("{k}={v}\n"))
-        .collect()
+        ]);
+        pairs.iter().map(|(k, v)| format!("{k}={v}\n")).collect()
     }
 
     /// Every secret the sandbox knows, for redaction.
@@ -245,6 +257,7 @@ impl Sandbox {
             c.segment_member_token.clone(),
             c.segment_revoked_token.clone(),
         ];
+        s.extend(c.more_owner_tokens.iter().cloned());
         s.extend(self.data().access_tokens.keys().cloned());
         s
     }

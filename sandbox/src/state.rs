@@ -267,6 +267,16 @@ pub struct Credentials {
     pub readonly_client_id: String,
     pub readonly_ed25519_public: Vec<u8>,
     pub readonly_client_secret: String,
+    /// Owner tokens beyond the first (`--segment-owner-tokens`).
+    #[serde(default)]
+    pub more_owner_tokens: Vec<String>,
+}
+
+impl Credentials {
+    /// A token with the Workspace Owner access level.
+    pub fn is_owner_token(&self, token: &str) -> bool {
+        token == self.segment_owner_token || self.more_owner_tokens.iter().any(|t| t == token)
+    }
 }
 
 impl Credentials {
@@ -321,6 +331,8 @@ pub struct SeedSizes {
     pub duplicate_names: usize,
     pub roles: usize,
     pub users: usize,
+    /// Segment tokens with the Workspace Owner access level (at least 1).
+    pub owner_tokens: usize,
 }
 
 /// A client's key: Ed25519 seed and public key, and the client secret that
@@ -409,6 +421,9 @@ pub fn seed(ids: &Ids, sizes: &SeedSizes, now: SystemTime) -> (Credentials, Data
         segment_revoked_token: tokens[2].clone(),
         readonly_ed25519_public: readonly.public,
         readonly_client_secret: readonly.secret,
+        more_owner_tokens: (1..sizes.owner_tokens)
+            .map(|_| format!("sgp_{}", ids.base62(64)))
+            .collect(),
     };
 
     let workspace_id = ids.short_id();

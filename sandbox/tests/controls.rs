@@ -24,6 +24,7 @@ fn help_documents_every_flag() {
         "--segment-roles",
         "--segment-users",
         "--segment-rate-limit",
+        "--segment-owner-tokens",
         "--latency-ms",
         "--latency-jitter-ms",
         "--state-file",

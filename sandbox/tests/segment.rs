@@ -229,3 +229,20 @@ async fn seeds_make_ids_and_tokens_deterministic() {
     let (_, _, gb) = b.seg_get("/groups", b.var("SEGMENT_ACCESS_TOKEN")).await;
     assert_eq!(ga, gb);
 }
+
+/// `--segment-owner-tokens 3`: SEGMENT_ACCESS_TOKEN, _2 and _3 each read
+/// access management as a Workspace Owner.
+#[tokio::test]
+async fn more_owner_tokens_each_read_access_management() {
+    let sb = start(&["--segment-owner-tokens", "3"]);
+    let tokens = [
+        sb.var("SEGMENT_ACCESS_TOKEN"),
+        sb.var("SEGMENT_ACCESS_TOKEN_2"),
+        sb.var("SEGMENT_ACCESS_TOKEN_3"),
+    ];
+    assert!(tokens[0] != tokens[1] && tokens[1] != tokens[2]);
+    for t in tokens {
+        let (status, _, _) = sb.seg_get("/roles", t).await;
+        assert_eq!(status, 200);
+    }
+}

@@ -60,6 +60,7 @@ impl SegmentGroup {
 /// The group: read by ID, or found by name among all groups.
 async fn find_group(
     ctx: &Context,
+    reads: &crate::cache::Reads,
     client: &SegmentClient,
     token: &Secret,
     lookup: Lookup<'_>,
@@ -75,7 +76,7 @@ async fn find_group(
             Err(e) => Err(segment_error("Cannot read the Segment user group", &e)),
         };
     }
-    let groups = cancellable(ctx, client.groups(token))
+    let groups = cancellable(ctx, reads.groups(client, token))
         .await?
         .map_err(|e| segment_error("Cannot read the Segment user groups", &e))?;
     let found: Vec<_> = groups
@@ -107,7 +108,7 @@ impl TypedDataSource for SegmentGroup {
     async fn read(&self, ctx: &Context, mut m: Self::Model) -> Result<Self::Model, Diagnostic> {
         let (client, token) = segment_setup(&self.shared, m.segment_access_token.as_ref())?;
         let lookup = Lookup::of(m.id.as_deref(), m.name.as_deref());
-        let group = find_group(ctx, &client, &token, lookup).await?;
+        let group = find_group(ctx, self.shared.reads(), &client, &token, lookup).await?;
         let members = cancellable(ctx, client.group_members(&token, &group.id))
             .await?
             .map_err(|e| segment_error("Cannot read the Segment user group's members", &e))?;

@@ -52,7 +52,7 @@ impl TypedDataSource for SegmentGroups {
 
     async fn read(&self, ctx: &Context, mut m: Self::Model) -> Result<Self::Model, Diagnostic> {
         let (client, token) = segment_setup(&self.shared, m.segment_access_token.as_ref())?;
-        let groups = cancellable(ctx, client.groups(&token))
+        let groups = cancellable(ctx, self.shared.reads().groups(&client, &token))
             .await?
             .map_err(|e| segment_error("Cannot read the Segment user groups", &e))?;
         let out = matching_sorted(&groups, m.name_regex.as_deref(), |g| GroupModel::from(g))?;

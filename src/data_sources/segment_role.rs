@@ -56,7 +56,7 @@ impl TypedDataSource for SegmentRole {
 
     async fn read(&self, ctx: &Context, mut m: Self::Model) -> Result<Self::Model, Diagnostic> {
         let (client, token) = segment_setup(&self.shared, m.segment_access_token.as_ref())?;
-        let roles = cancellable(ctx, client.roles(&token))
+        let roles = cancellable(ctx, self.shared.reads().roles(&client, &token))
             .await?
             .map_err(|e| segment_error("Cannot read the Segment roles", &e))?;
         let lookup = Lookup::of(m.id.as_deref(), m.name.as_deref());

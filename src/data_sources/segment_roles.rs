@@ -51,7 +51,7 @@ impl TypedDataSource for SegmentRoles {
 
     async fn read(&self, ctx: &Context, mut m: Self::Model) -> Result<Self::Model, Diagnostic> {
         let (client, token) = segment_setup(&self.shared, m.segment_access_token.as_ref())?;
-        let roles = cancellable(ctx, client.roles(&token))
+        let roles = cancellable(ctx, self.shared.reads().roles(&client, &token))
             .await?
             .map_err(|e| segment_error("Cannot read the Segment roles", &e))?;
         m.roles = Some(matching_sorted(&roles, m.name_regex.as_deref(), |r| {

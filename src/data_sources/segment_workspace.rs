@@ -53,7 +53,7 @@ impl TypedDataSource for SegmentWorkspace {
 
     async fn read(&self, ctx: &Context, mut m: Self::Model) -> Result<Self::Model, Diagnostic> {
         let (client, token) = segment_setup(&self.shared, m.segment_access_token.as_ref())?;
-        let ws = cancellable(ctx, client.workspace(&token))
+        let ws = cancellable(ctx, self.shared.reads().workspace(&client, &token))
             .await?
             .map_err(|e| segment_error("Cannot read the Segment workspace", &e))?;
         m.id = Some(ws.id);

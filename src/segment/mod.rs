@@ -130,6 +130,11 @@ impl SegmentClient {
         SegmentClient { transport, base }
     }
 
+    /// The API base URL.
+    pub fn base(&self) -> &url::Url {
+        &self.base
+    }
+
     /// `GET /`: the workspace the token belongs to.
     pub async fn workspace(&self, token: &Secret) -> Result<Workspace, SegmentError> {
         let data: WorkspaceData = self.get("", &[], token).await?;

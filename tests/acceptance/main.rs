@@ -4,6 +4,7 @@
 mod actions;
 mod ci;
 mod crash_safe;
+mod economy;
 mod examples;
 mod harness;
 mod load;

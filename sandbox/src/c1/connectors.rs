@@ -40,7 +40,7 @@ pub fn refresh_syncs(sb: &Sandbox, d: &mut Data) {
         c.sync_done_at_ms = None;
         let ts = rfc3339(now);
         let (status, last_error) = match c.segment_token() {
-            Some(t) if t == sb.creds.segment_owner_token => ("SYNC_STATUS_DONE", String::new()),
+            Some(t) if sb.creds.is_owner_token(&t) => ("SYNC_STATUS_DONE", String::new()),
             Some(t) if t == sb.creds.segment_member_token => (
                 "SYNC_STATUS_ERROR",
                 "Segment refused the token: its access level cannot read access management (HTTP 403).".to_string(),

@@ -78,7 +78,7 @@ fn authorize(sb: &Sandbox, headers: &HeaderMap, access: Access) -> Result<Header
             "Missing API token. Send Authorization: Bearer <token>.",
         ));
     }
-    let owner = token == c.segment_owner_token;
+    let owner = c.is_owner_token(token);
     let member = token == c.segment_member_token;
     if !owner && !member {
         return Err(error(

@@ -53,7 +53,7 @@ impl SegmentIntegration {
         };
         let ids: Vec<String> = ids.iter().cloned().collect();
         match self.c1() {
-            Ok(c1) => check_owners(ctx, &c1, &ids, diags).await,
+            Ok(c1) => check_owners(ctx, (&c1, self.shared.reads()), &ids, diags).await,
             Err(d) => diags.push(d),
         }
     }
@@ -105,11 +105,11 @@ fn plan_app(plan: &mut Plan<Model>) {
 /// `user_ids`, naming the element.
 pub(super) async fn check_owners(
     ctx: &Context,
-    c1: &C1Client,
+    (c1, reads): (&C1Client, &crate::cache::Reads),
     ids: &[String],
     diags: &mut Diagnostics,
 ) {
-    let lookups = join_all(ids.iter().map(|id| c1.user(id)));
+    let lookups = join_all(ids.iter().map(|id| reads.user(c1, id)));
     let results = match cancellable(ctx, lookups).await {
         Ok(r) => r,
         Err(d) => return diags.push(d),

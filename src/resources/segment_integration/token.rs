@@ -57,10 +57,9 @@ impl SegmentIntegration {
         let at = token_path(config);
         let token = t.clone();
         let segment = segment_client(&self.shared, &*self.shared.configured()?)?;
-        let workspace = cancellable(ctx, segment.workspace(&token))
-            .await?
-            .map_err(|e| segment_error(&at, &e))?;
-        cancellable(ctx, segment.check_iam_access(&token))
+        // Once per token and process (plan and apply each check).
+        let check = self.shared.reads().checked_token(&segment, &token);
+        let workspace = cancellable(ctx, check)
             .await?
             .map_err(|e| segment_error(&at, &e))?;
         Ok(Some(Checked { token, workspace }))
