@@ -159,3 +159,47 @@ fn each_token_and_owner_is_checked_once_per_process() {
         }
     });
 }
+
+/// The quickstart's refreshing plan (after its apply) reads each Segment
+/// list once: the roles (wanted by two data sources) and the groups.
+#[test]
+fn the_quickstart_plan_reads_each_segment_list_once() {
+    each_terraform(|tf| {
+        let sb = Sandbox::start(&[]);
+        let mut wd = WorkDir::new(tf);
+        sb.configure(&mut wd);
+        wd.setenv(
+            "TF_VAR_segment_access_token",
+            sb.var("SEGMENT_ACCESS_TOKEN"),
+        );
+        let main = std::fs::read_to_string(
+            crate::harness::repo_root().join("examples/quickstart/main.tf"),
+        )
+        .unwrap();
+        wd.write("main.tf", &main);
+        wd.run(&["apply", "-auto-approve", "-no-color"]).success();
+        let starts = count_provider_starts(&wd);
+        let before = sb.requests().len();
+        let plan = wd.run(&["plan", "-detailed-exitcode", "-no-color"]);
+        assert_eq!(plan.code, 0, "{}", plan.all());
+        let log: Vec<Value> = sb.requests().into_iter().skip(before).collect();
+        let reads = |prefix: &str| {
+            log.iter()
+                .filter(|r| r["path"].as_str().is_some_and(|p| p.starts_with(prefix)))
+                .count()
+        };
+        let processes = std::fs::read_to_string(&starts).unwrap().lines().count();
+        eprintln!(
+            "terraform {}: refreshing plan of the quickstart: {} requests, roles read {}, groups {}, workspace {} ({processes} processes)",
+            tf.version,
+            log.len(),
+            reads("/segment/roles"),
+            reads("/segment/groups"),
+            log.iter().filter(|r| r["path"] == "/segment/").count()
+        );
+        assert_eq!(reads("/segment/roles"), 1, "the roles list, once");
+        assert_eq!(reads("/segment/groups"), 1, "the groups list, once");
+        assert!(log.iter().filter(|r| r["path"] == "/segment/").count() <= 1);
+        wd.run(&["destroy", "-auto-approve"]).success();
+    });
+}
