@@ -4,12 +4,13 @@
 # with 20 ms latency + up to 10 ms jitter and Segment limited to 300 requests
 # a minute per token. Reports the wall time and the requests by kind.
 # PROVIDER_DIR: a directory holding another terraform-provider-conductorone
-# build to measure (default: this tree's release build).
+# build to measure (default: this tree's release build); NO_BUILD=1 uses the
+# release binaries already built.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 tf=${TERRAFORM:-$(command -v terraform || echo "$root/.tools/terraform-1.15.5/terraform")}
-cargo build --locked --release -p terraform-provider-conductorone -p conductorone-sandbox --bins
+[ -n "${NO_BUILD:-}" ] || cargo build --locked --release -p terraform-provider-conductorone -p conductorone-sandbox --bins
 . "$root/bench/lib.sh"
 start_sandbox rated --latency-ms 20 --latency-jitter-ms 10 --segment-rate-limit 300
 write_config
