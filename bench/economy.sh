@@ -40,17 +40,21 @@ TF
   export TF_VAR_segment_token="$SEGMENT_ACCESS_TOKEN" TF_VAR_owner="$CONDUCTORONE_SANDBOX_ADMIN_USER_ID"
   cd "$work/cfg"
   s=$(date +%s.%N)
-  "$tf" apply -auto-approve -parallelism=50 -no-color > "$work/apply.log" 2>&1 || { tail -30 "$work/apply.log"; exit 1; }
+  outcome=converged
+  "$tf" apply -auto-approve -parallelism=50 -no-color > "$work/apply.log" 2>&1 || outcome=FAILED
   e=$(date +%s.%N)
+  if [ "$outcome" = FAILED ]; then
+    echo "apply FAILED; its first error:"; grep -m1 -A3 '^Error:' "$work/apply.log" || tail -5 "$work/apply.log"
+  fi
   curl -s "$CONDUCTORONE_SERVER_URL/__sandbox/requests" > "$work/requests.json"
-  python3 - "$work/requests.json" "$(python3 -c "print($e - $s)")" "$CONDUCTORONE_SANDBOX_ADMIN_USER_ID" <<'PY'
+  python3 - "$work/requests.json" "$(python3 -c "print($e - $s)")" "$CONDUCTORONE_SANDBOX_ADMIN_USER_ID" "$outcome" <<'PY'
 import json, sys
 log = json.load(open(sys.argv[1]))
 log = log.get("requests", log) if isinstance(log, dict) else log
-took, owner = float(sys.argv[2]), sys.argv[3]
+took, owner, outcome = float(sys.argv[2]), sys.argv[3], sys.argv[4]
 seg = [r for r in log if r["path"].startswith("/segment")]
 count = lambda f: sum(1 for r in log if f(r))
-print(f"apply of 200 integrations (one token, one owner, -parallelism=50): {took:.1f} s")
+print(f"apply of 200 integrations (one token, one owner, -parallelism=50): {took:.1f} s, {outcome}")
 print(f"requests: {len(log)}; Segment {len(seg)} ({sum(1 for r in seg if r['status'] == 429)} answered 429); "
       f"owner lookups {count(lambda r: r['path'] == '/api/v1/users/' + owner)}; "
       f"token requests {count(lambda r: r['path'] == '/auth/v1/token')}; "
