@@ -64,6 +64,11 @@ pub struct Config {
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub c1_other_connectors: usize,
 
+    /// Seed the Segment app that an identity provider integration makes in ConductorOne (named "Segment",
+    /// with no connector), as tenants that sign in to Segment through their identity provider have.
+    #[arg(long)]
+    pub c1_idp_segment_app: bool,
+
     /// How many Segment tokens with the Workspace Owner access level to hand out: SEGMENT_ACCESS_TOKEN,
     /// then SEGMENT_ACCESS_TOKEN_2 and so on.
     #[arg(long, default_value_t = 1, value_name = "N")]

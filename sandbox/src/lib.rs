@@ -146,6 +146,9 @@ impl Sandbox {
                     other_connectors: config.c1_other_connectors,
                 };
                 state::seed_tenant(&ids, &mut data, &tenant, &creds, SystemTime::now());
+                if config.c1_idp_segment_app {
+                    state::seed_idp_segment_app(&ids, &mut data, SystemTime::now());
+                }
                 (creds, data)
             }
         };

@@ -526,6 +526,20 @@ pub fn unix_ms(t: SystemTime) -> u128 {
         .as_millis()
 }
 
+/// The app an identity provider integration makes when the tenant signs in
+/// to Segment through it: named "Segment", without a connector.
+pub fn seed_idp_segment_app(ids: &Ids, d: &mut Data, now: SystemTime) {
+    let at = rfc3339(now);
+    let app = App {
+        id: ids.id(),
+        display_name: "Segment".into(),
+        description: "Created by the Okta identity provider integration.".into(),
+        created_at: at.clone(),
+        updated_at: at,
+    };
+    d.apps.insert(app.id.clone(), app);
+}
+
 /// How many apps and connectors to seed in the ConductorOne tenant.
 pub struct TenantSizes {
     pub apps: usize,

@@ -760,3 +760,47 @@ async fn a_seeded_tenant_at_scale_lists_page_by_page() {
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("set --c1-apps"));
 }
+
+/// `--c1-idp-segment-app`: the tenant holds the app an identity provider
+/// made, named "Segment", with no connector; and users hold role IDs that
+/// `GET /api/v1/iam/roles` lists.
+#[tokio::test]
+async fn an_identity_provider_segment_app_and_roles() {
+    let sb = start(&["--c1-idp-segment-app"]);
+    let t = sb.token_with_secret().await;
+    let (s, apps) = sb.c1("GET", "/api/v1/apps", &t, None).await;
+    assert_eq!(s, 200);
+    let app = apps["list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["displayName"] == "Segment")
+        .expect("the identity provider's app")
+        .clone();
+    let id = app["id"].as_str().unwrap();
+    let (_, cs) = sb
+        .c1("GET", &format!("/api/v1/apps/{id}/connectors"), &t, None)
+        .await;
+    assert!(cs["list"].as_array().unwrap().is_empty(), "{cs}");
+    let (_, roles) = sb.c1("GET", "/api/v1/iam/roles", &t, None).await;
+    let ids: Vec<&str> = roles["list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["id"].as_str())
+        .collect();
+    let admin = sb.var("CONDUCTORONE_SANDBOX_ADMIN_USER_ID");
+    let (_, user) = sb
+        .c1("GET", &format!("/api/v1/users/{admin}"), &t, None)
+        .await;
+    for rid in user["userView"]["user"]["roleIds"].as_array().unwrap() {
+        assert!(
+            ids.contains(&rid.as_str().unwrap()),
+            "{rid} is not a listed role"
+        );
+    }
+    assert!(!user["userView"]["user"]["roleIds"]
+        .as_array()
+        .unwrap()
+        .is_empty());
+}

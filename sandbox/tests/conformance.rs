@@ -372,6 +372,37 @@ async fn every_endpoint_answers_as_the_spec_says() {
         Some(json!({ "query": "segment", "pageToken": "not-a-token" })),
     )
     .await;
+    // IAM roles: the seeded users' roleIds are among them.
+    let roles = call(
+        &sb,
+        &mut c,
+        "GET",
+        "/api/v1/iam/roles?page_size=10",
+        &t,
+        None,
+    )
+    .await;
+    let names: Vec<&str> = roles["list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["displayName"].as_str())
+        .collect();
+    assert!(
+        names.contains(&"Connector Administrator") && names.contains(&"Super Administrator"),
+        "{names:?}"
+    );
+    let role = call(
+        &sb,
+        &mut c,
+        "GET",
+        "/api/v1/iam/roles/connector-administrator",
+        &t,
+        None,
+    )
+    .await;
+    assert_eq!(role["role"]["displayName"], "Connector Administrator");
+    call(&sb, &mut c, "GET", "/api/v1/iam/roles/nope", &t, None).await;
     // The read-only client reads (searches included) and is refused writes.
     let ro = sb.readonly_token().await;
     let apps = call(&sb, &mut c, "GET", "/api/v1/apps", &ro, None).await;
@@ -460,6 +491,8 @@ async fn every_endpoint_answers_as_the_spec_says() {
         "GET /api/v1/users/{id}",
         "POST /api/v1/search/users",
         "POST /api/v1/search/apps",
+        "GET /api/v1/iam/roles",
+        "GET /api/v1/iam/roles/{id}",
     ];
     for op in served {
         let (m, p) = op.split_once(' ').unwrap();

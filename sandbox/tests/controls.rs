@@ -31,6 +31,7 @@ fn help_documents_every_flag() {
         "--c1-apps",
         "--c1-segment-connectors",
         "--c1-other-connectors",
+        "--c1-idp-segment-app",
     ] {
         let line = help
             .lines()

@@ -8,6 +8,7 @@
 mod apps;
 mod auth;
 mod connectors;
+mod roles;
 mod users;
 
 use std::collections::HashMap;
@@ -191,6 +192,8 @@ pub fn router(sb: Arc<Sandbox>) -> Router<Arc<Sandbox>> {
             "/api/v1/apps/{app_id}/connectors/{id}/force_sync",
             post(connectors::force_sync),
         )
+        .route("/api/v1/iam/roles", get(roles::list))
+        .route("/api/v1/iam/roles/{role_id}", get(roles::get))
         .route("/api/v1/users", get(users::list))
         .route("/api/v1/users/{id}", get(users::get))
         .route("/api/v1/search/users", post(users::search))
