@@ -1,6 +1,7 @@
 //! Per-process, single-flight caches of what cannot change within one
 //! Terraform operation: a Segment token's check and the Segment lists, each
-//! per token; a ConductorOne user, per ID. Concurrent callers wait for the
+//! per token; a ConductorOne user, per ID; ConductorOne's roles and the apps
+//! whose names say Segment, per API URL. Concurrent callers wait for the
 //! one request in flight. A failure is never kept: the caller that saw it
 //! reports it, and the next caller asks again (so a retried apply re-checks).
 //! Nothing outlives the process, and no key holds a token: tokens are keyed
@@ -13,7 +14,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use tokio::sync::OnceCell;
 
-use crate::conductorone::{C1Client, C1Error, User};
+use crate::conductorone::{self, App, C1Client, C1Error, User};
 use crate::secret::Secret;
 use crate::segment::{Group, Role, SegmentClient, SegmentError, Workspace};
 
@@ -69,6 +70,8 @@ pub struct Reads {
     roles: Flights<TokenKey, Arc<Vec<Role>>>,
     groups: Flights<TokenKey, Arc<Vec<Group>>>,
     users: Flights<String, Option<User>>,
+    c1_roles: Flights<String, Arc<Vec<conductorone::Role>>>,
+    apps_matching: Flights<(String, String), Arc<Vec<App>>>,
 }
 
 impl Reads {
@@ -126,6 +129,28 @@ impl Reads {
     /// A ConductorOne user by ID (`None`: no such user).
     pub async fn user(&self, c1: &C1Client, id: &str) -> Result<Option<User>, C1Error> {
         self.users.get(id.to_string(), || c1.user(id)).await
+    }
+
+    /// Every ConductorOne role (`GET /api/v1/iam/roles`).
+    pub async fn c1_roles(&self, c1: &C1Client) -> Result<Arc<Vec<conductorone::Role>>, C1Error> {
+        let key = c1.base().to_string();
+        self.c1_roles
+            .get(key, || async { c1.roles().await.map(Arc::new) })
+            .await
+    }
+
+    /// The apps ConductorOne's app search finds for `query`.
+    pub async fn apps_matching(
+        &self,
+        c1: &C1Client,
+        query: &str,
+    ) -> Result<Arc<Vec<App>>, C1Error> {
+        let key = (c1.base().to_string(), query.to_string());
+        self.apps_matching
+            .get(key, || async {
+                c1.apps_matching(query).await.map(Arc::new)
+            })
+            .await
     }
 }
 

@@ -23,7 +23,7 @@ use serde_json::{json, Value};
 
 pub use auth::{parse_client_secret, Credentials, TokenSource};
 pub use error::C1Error;
-pub use model::{App, Connector, ConnectorStatus, User};
+pub use model::{App, Connector, ConnectorStatus, Role, User};
 pub use patch::{ConnectorPatch, Endpoint, EnvConfig, ENV_CONFIG_TYPE};
 
 use crate::http::{
@@ -199,10 +199,23 @@ impl C1Client {
     /// `POST /api/v1/search/apps` by display name (ConductorOne matches it
     /// case-insensitively), every page.
     pub async fn apps_named(&self, display_name: &str) -> Result<Vec<App>, C1Error> {
+        self.search_apps(json!({ "displayName": display_name }))
+            .await
+    }
+
+    /// `POST /api/v1/search/apps` with `query` (ConductorOne's fuzzy search
+    /// on names and descriptions), every page.
+    pub async fn apps_matching(&self, query: &str) -> Result<Vec<App>, C1Error> {
+        self.search_apps(json!({ "query": query })).await
+    }
+
+    /// `POST /api/v1/search/apps` with the fields of `filter`, every page;
+    /// deleted apps are left out.
+    async fn search_apps(&self, filter: Value) -> Result<Vec<App>, C1Error> {
         let mut out = Vec::new();
-        let mut token = String::new();
+        let mut body = filter;
+        body["pageSize"] = json!(100);
         for _ in 0..MAX_PAGES {
-            let body = json!({ "displayName": display_name, "pageSize": 100, "pageToken": token });
             let page: Page<App> = self
                 .call(
                     Method::POST,
@@ -216,9 +229,19 @@ impl C1Client {
             if page.next_page_token.is_empty() {
                 break;
             }
-            token = page.next_page_token;
+            body["pageToken"] = json!(page.next_page_token);
         }
         Ok(out)
+    }
+
+    /// `GET /api/v1/iam/roles`, every page.
+    pub async fn roles(&self) -> Result<Vec<Role>, C1Error> {
+        self.every_page("/api/v1/iam/roles").await
+    }
+
+    /// The API's base URL.
+    pub fn base(&self) -> &url::Url {
+        &self.base
     }
 
     /// `GET /api/v1/apps/{app_id}/connectors`, every page.
@@ -417,6 +440,7 @@ pub fn decode_any_answer(body: &[u8]) {
     let _ = serde_json::from_slice::<AppEnvelope>(body);
     let _ = serde_json::from_slice::<UserEnvelope>(body);
     let _ = serde_json::from_slice::<Page<App>>(body);
+    let _ = serde_json::from_slice::<Page<Role>>(body);
     let _ = serde_json::from_slice::<Page<ConnectorView>>(body);
     let _ = serde_json::from_slice::<Value>(body);
     auth::decode_token_answer(body);

@@ -86,8 +86,25 @@ pub struct User {
     /// `ENABLED`, `DISABLED`, `DELETED` or `UNKNOWN`.
     #[serde(default, deserialize_with = "text")]
     pub status: String,
+    /// The IDs of the ConductorOne roles the user holds (absent when none).
+    #[serde(default, deserialize_with = "list")]
+    pub role_ids: Vec<String>,
     #[serde(default)]
     pub deleted_at: Option<String>,
+}
+
+/// A ConductorOne role (`c1.api.iam.v1.Role`).
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Role {
+    #[serde(default, deserialize_with = "text")]
+    pub id: String,
+    /// The name ConductorOne shows, such as `Connector Administrator`.
+    #[serde(default, deserialize_with = "text")]
+    pub display_name: String,
+    /// The role's internal name.
+    #[serde(default, deserialize_with = "text")]
+    pub name: String,
 }
 
 #[cfg(test)]

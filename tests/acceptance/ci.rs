@@ -51,6 +51,7 @@ fn a_plan_needs_only_the_read_only_client() {
             set(&[
                 "POST /auth/v1/token",
                 "GET /api/v1/users/{id}",
+                "GET /api/v1/iam/roles",
                 "POST /api/v1/search/apps",
                 "POST /api/v1/apps",
                 "POST /api/v1/apps/{id}",
@@ -103,6 +104,7 @@ fn a_plan_needs_only_the_read_only_client() {
                 "POST /auth/v1/token",
                 "GET /api/v1/apps/{id}/connectors/{id}",
                 "GET /api/v1/users/{id}",
+                "GET /api/v1/iam/roles",
                 "POST /api/v1/apps/{id}/connectors/{id}",
                 "GET /segment/",
                 "GET /segment/roles",

@@ -16,3 +16,4 @@ pub mod release;
 mod sandbox;
 mod segment_data_sources;
 pub mod segment_integration;
+mod setup_guide;

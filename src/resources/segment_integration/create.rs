@@ -18,14 +18,12 @@ use super::model::workspace_note;
 use super::pending::{self, Found, Marker};
 use super::token::Checked;
 use super::{
-    c1_call, c1_error, path, Model, SegmentIntegration, DEFAULT_NAME, SEGMENT_CATALOG_ID,
-    TOKEN_CONFIG_KEY,
+    c1_call, c1_error, path, Model, SegmentIntegration, APP_DESCRIPTION, DEFAULT_NAME,
+    SEGMENT_CATALOG_ID, TOKEN_CONFIG_KEY,
 };
 use crate::conductorone::{C1Client, C1Error, Connector, ConnectorPatch, EnvConfig, NewConnector};
 use crate::glue::cancellable;
 
-/// The description of an app the resource makes (before its marker).
-const APP_DESCRIPTION: &str = "Segment, managed by Terraform.";
 /// Create calls in all, when each answer is lost and nothing was made.
 const CREATE_ATTEMPTS: u32 = 3;
 

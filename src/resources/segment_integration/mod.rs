@@ -8,6 +8,7 @@
 
 mod create;
 mod delete;
+mod guide;
 mod import;
 mod model;
 mod pending;
@@ -38,6 +39,8 @@ pub const SEGMENT_CATALOG_ID: &str = "2YuQMfugzij8vRI4FGkYNcMxgOe";
 pub const TOKEN_CONFIG_KEY: &str = "segment_access_token";
 /// The name of the connector, and of the app the resource makes, by default.
 const DEFAULT_NAME: &str = "Segment";
+/// The description of the app the resource makes.
+const APP_DESCRIPTION: &str = "Segment, managed by Terraform.";
 
 type Model = SegmentIntegrationModel;
 

@@ -35,8 +35,10 @@ pub struct SegmentIntegrationModel {
     pub id: Option<String>,
     /// The ID of the ConductorOne app the connector belongs to. When not set,
     /// the resource creates an app named `app_display_name` and deletes it on
-    /// destroy. Changing it replaces the connector; removing it from the
-    /// configuration keeps the connector where it is.
+    /// destroy; the plan warns when ConductorOne already has a Segment app
+    /// (such as the one your identity provider made) and names it. Changing
+    /// it replaces the connector; removing it from the configuration keeps
+    /// the connector where it is.
     #[schemars(extend(
         "x-tf-optional" = true,
         "x-tf-computed" = true,
@@ -65,7 +67,9 @@ pub struct SegmentIntegrationModel {
     ))]
     pub display_name: Option<String>,
     /// The connector's owners: ConductorOne user IDs, each of an existing,
-    /// enabled user (checked during plan). Defaults to the caller of the API,
+    /// enabled user (checked during plan, which also warns about an owner
+    /// holding neither the Connector Administrator nor the Super
+    /// Administrator role). Defaults to the caller of the API,
     /// as ConductorOne reports it. A set: order never makes a difference.
     /// Removing it from the configuration keeps the current owners.
     #[schemars(extend(

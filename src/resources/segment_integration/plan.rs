@@ -1,16 +1,18 @@
 //! What the plan checks and fills in beyond the declared rules: whether the
 //! app is the resource's own (and its default name), the owners (each an
 //! existing, enabled ConductorOne user) and the token (against Segment), so
-//! that a CI plan catches a bad owner or token before anything changes.
+//! that a CI plan catches a bad owner or token before anything changes; and,
+//! as warnings, what ConductorOne's setup guide asks (`guide`).
 
-use futures_util::future::join_all;
+use futures_util::future::{join, join_all};
 use tfplugin::diag::{Diagnostic, Diagnostics};
 use tfplugin::framework::Context;
-use tfplugin::typed::Plan;
+use tfplugin::typed::{Partial, Plan};
 
-use super::{c1_error, path, Model, SegmentIntegration, DEFAULT_NAME};
+use super::{c1_error, guide, path, Model, SegmentIntegration, DEFAULT_NAME};
 use crate::conductorone::{C1Client, C1Error, User};
 use crate::glue::cancellable;
+use crate::segment::Workspace;
 
 impl SegmentIntegration {
     pub(super) async fn finish_plan(
@@ -32,16 +34,46 @@ impl SegmentIntegration {
         }
         let prior = plan.prior.as_ref();
         let planned = plan.planned.get();
-        if recreate || prior.is_none_or(|p| p.user_ids != planned.user_ids) {
-            self.plan_owners(ctx, plan, diags).await;
-        }
-        if recreate || plan.planned.get().token_changes_from(plan.prior.as_ref()) {
-            self.plan_token(ctx, plan, diags).await;
+        let owners = recreate || prior.is_none_or(|p| p.user_ids != planned.user_ids);
+        let new_app = prior.is_none() && planned.managed_app == Some(true);
+        let token = recreate || planned.token_changes_from(prior);
+        // The checks are independent: they run at once, and their
+        // diagnostics are reported in this order.
+        let none = || async { Diagnostics::new() };
+        let (owner_diags, app_diags, token) = tokio::join!(
+            async {
+                match owners {
+                    true => self.plan_owners(ctx, plan).await,
+                    false => none().await,
+                }
+            },
+            async {
+                match new_app {
+                    true => {
+                        self.existing_app_hint(ctx, planned.app_display_name.as_deref())
+                            .await
+                    }
+                    false => none().await,
+                }
+            },
+            async {
+                match token {
+                    true => Some(self.plan_token(ctx, &plan.config).await),
+                    false => None,
+                }
+            },
+        );
+        diags.extend(owner_diags);
+        diags.extend(app_diags);
+        if let Some(t) = token {
+            set_workspace(plan, t, diags);
         }
     }
 
-    /// Owners that are set and known must exist and be enabled.
-    async fn plan_owners(&self, ctx: &Context, plan: &Plan<Model>, diags: &mut Diagnostics) {
+    /// Owners that are set and known must exist and be enabled, and should
+    /// hold a role that can finish the connector's setup.
+    async fn plan_owners(&self, ctx: &Context, plan: &Plan<Model>) -> Diagnostics {
+        let mut diags = Diagnostics::new();
         let Some(ids) = plan
             .config
             .get()
@@ -49,38 +81,65 @@ impl SegmentIntegration {
             .as_ref()
             .filter(|i| !i.is_empty())
         else {
-            return;
+            return diags;
         };
         let ids: Vec<String> = ids.iter().cloned().collect();
         match self.c1() {
-            Ok(c1) => check_owners(ctx, (&c1, self.shared.reads()), &ids, diags).await,
+            Ok(c1) => check_owners(ctx, (&c1, self.shared.reads()), &ids, &mut diags).await,
             Err(d) => diags.push(d),
+        }
+        diags
+    }
+
+    /// A warning when the tenant already has a Segment app this resource
+    /// could use instead of making its own.
+    async fn existing_app_hint(&self, ctx: &Context, name: Option<&str>) -> Diagnostics {
+        match self.c1() {
+            Ok(c1) => guide::existing_app_hint(ctx, (&c1, self.shared.reads()), name).await,
+            Err(d) => d.into(),
         }
     }
 
-    /// The workspace attributes for a token that is being set: checked
-    /// against Segment when known, unknown otherwise, null when removed.
-    async fn plan_token(&self, ctx: &Context, plan: &mut Plan<Model>, diags: &mut Diagnostics) {
-        let config = &plan.config;
+    /// The token check for a token that is being set: `Unknown` while the
+    /// token is, the workspace (or none, when the token is removed), or the
+    /// problem.
+    async fn plan_token(&self, ctx: &Context, config: &Partial<Model>) -> TokenPlan {
         if config.is_unknown(|m| &m.segment_access_token_wo)
             || config.is_unknown(|m| &m.segment_access_token)
         {
-            plan.planned.set_unknown(|m| &mut m.segment_workspace_id);
-            plan.planned.set_unknown(|m| &mut m.segment_workspace_slug);
-            return;
+            return TokenPlan::Unknown;
         }
         match self.checked_token(ctx, config.get()).await {
-            Ok(checked) => {
-                let ws = checked.map(|c| c.workspace);
-                plan.planned.set(
-                    |m| &mut m.segment_workspace_id,
-                    ws.as_ref().map(|w| w.id.clone()),
-                );
-                plan.planned
-                    .set(|m| &mut m.segment_workspace_slug, ws.map(|w| w.slug));
-            }
-            Err(d) => diags.push(d),
+            Ok(checked) => TokenPlan::Known(checked.map(|c| c.workspace)),
+            Err(d) => TokenPlan::Failed(d),
         }
+    }
+}
+
+/// What the plan learnt of a token that is being set.
+enum TokenPlan {
+    Unknown,
+    Known(Option<Workspace>),
+    Failed(Diagnostic),
+}
+
+/// The workspace attributes for a token that is being set: checked against
+/// Segment when known, unknown otherwise, null when removed.
+fn set_workspace(plan: &mut Plan<Model>, token: TokenPlan, diags: &mut Diagnostics) {
+    match token {
+        TokenPlan::Unknown => {
+            plan.planned.set_unknown(|m| &mut m.segment_workspace_id);
+            plan.planned.set_unknown(|m| &mut m.segment_workspace_slug);
+        }
+        TokenPlan::Known(ws) => {
+            plan.planned.set(
+                |m| &mut m.segment_workspace_id,
+                ws.as_ref().map(|w| w.id.clone()),
+            );
+            plan.planned
+                .set(|m| &mut m.segment_workspace_slug, ws.map(|w| w.slug));
+        }
+        TokenPlan::Failed(d) => diags.push(d),
     }
 }
 
@@ -102,7 +161,8 @@ fn plan_app(plan: &mut Plan<Model>) {
 }
 
 /// Every owner must exist and be enabled; each problem is reported on
-/// `user_ids`, naming the element.
+/// `user_ids`, naming the element. Enabled owners' roles are checked against
+/// ConductorOne's roles, read at the same time (warnings, `guide`).
 pub(super) async fn check_owners(
     ctx: &Context,
     (c1, reads): (&C1Client, &crate::cache::Reads),
@@ -110,15 +170,22 @@ pub(super) async fn check_owners(
     diags: &mut Diagnostics,
 ) {
     let lookups = join_all(ids.iter().map(|id| reads.user(c1, id)));
-    let results = match cancellable(ctx, lookups).await {
+    let (results, roles) = match cancellable(ctx, join(lookups, reads.c1_roles(c1))).await {
         Ok(r) => r,
         Err(d) => return diags.push(d),
     };
+    let mut enabled = Vec::new();
     for (id, r) in ids.iter().zip(results) {
-        if let Some(d) = owner_problem(id, r) {
-            diags.push(d);
+        match r {
+            Ok(Some(u)) if is_enabled(&u) => enabled.push(u),
+            r => diags.extend(owner_problem(id, r).map(Into::into).unwrap_or_default()),
         }
     }
+    guide::check_owner_roles(&enabled, roles, diags);
+}
+
+fn is_enabled(u: &User) -> bool {
+    u.status == "ENABLED" && u.deleted_at.is_none()
 }
 
 /// A problem with one owner: the summary names the attribute, the element
@@ -126,7 +193,7 @@ pub(super) async fn check_owners(
 fn owner_problem(id: &str, r: Result<Option<User>, C1Error>) -> Option<Diagnostic> {
     let at = path(|m| &mut m.user_ids);
     let (summary, detail) = match r {
-        Ok(Some(u)) if u.status == "ENABLED" && u.deleted_at.is_none() => return None,
+        Ok(Some(u)) if is_enabled(&u) => return None,
         Ok(Some(u)) => (
             format!("{at}: {id:?} is not an enabled ConductorOne user; choose an enabled user"),
             format!(
