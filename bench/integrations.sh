@@ -3,13 +3,17 @@
 # over 100 conductorone_segment_integration resources against the same over
 # 100 terraform_data resources (Terraform core alone). Target: at most 1.5x.
 # Also the refreshing plan (`terraform plan`), which reads each connector.
+# PROVIDER_DIR: a directory holding another terraform-provider-conductorone
+# build to measure (default: this tree's release build); NO_BUILD=1 skips
+# building.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 runs=${RUNS:-7}
 n=${RESOURCES:-100}
 tf=${TERRAFORM:-$(command -v terraform || echo "$root/.tools/terraform-1.15.5/terraform")}
-cargo build --locked --release -p terraform-provider-conductorone -p conductorone-sandbox --bins
+[ -n "${NO_BUILD:-}" ] || cargo build --locked --release -p terraform-provider-conductorone -p conductorone-sandbox --bins
+provider_dir=${PROVIDER_DIR:-$root/target/release}
 work=$(mktemp -d)
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null || true; rm -rf "$work"' EXIT
@@ -20,7 +24,7 @@ for _ in $(seq 100); do [ -s "$work/sb.env" ] && break; sleep 0.05; done
 cat > "$work/cli.tfrc" <<RC
 provider_installation {
   dev_overrides {
-    "seed/conductorone" = "$root/target/release"
+    "seed/conductorone" = "$provider_dir"
   }
   direct {}
 }

@@ -37,11 +37,13 @@ def main():
     if cert:
         env["PLUGIN_CLIENT_CERT"] = cert
     times = []
+    rss = []
     for _ in range(runs):
         t0 = time.perf_counter()
         p = subprocess.Popen([binary], env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         line = p.stdout.readline()
         t1 = time.perf_counter()
+        rss.append(resident_kib(p.pid))
         p.kill()
         p.wait()
         if not line.startswith(b"1|6|unix|"):
@@ -49,7 +51,17 @@ def main():
         times.append((t1 - t0) * 1000)
     times.sort()
     print(f"handshake: runs={runs} mtls={'yes' if cert else 'no'} "
-          f"median={statistics.median(times):.2f}ms min={times[0]:.2f}ms max={times[-1]:.2f}ms")
+          f"median={statistics.median(times):.2f}ms min={times[0]:.2f}ms max={times[-1]:.2f}ms "
+          f"rss_at_handshake_median={statistics.median(rss) / 1024:.1f}MiB")
+
+
+def resident_kib(pid):
+    """The process's resident set size (VmRSS), in KiB."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
 
 
 if __name__ == "__main__":
