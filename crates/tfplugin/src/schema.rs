@@ -18,7 +18,9 @@
 
 mod identity;
 
-use std::collections::BTreeMap;
+use std::any::TypeId;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{LazyLock, Mutex, PoisonError};
 
 use schemars::JsonSchema;
 use serde_json::{Map, Value as J};
@@ -167,8 +169,28 @@ pub struct SchemaError {
 }
 
 impl Schema {
-    /// Derives the Terraform schema of a model struct.
-    pub fn derive<T: JsonSchema>() -> Result<Schema, SchemaError> {
+    /// Derives the Terraform schema of a model struct, once per process and
+    /// type (a list resource derives its resource's model again).
+    pub fn derive<T: JsonSchema + 'static>() -> Result<Schema, SchemaError> {
+        static DERIVED: LazyLock<Mutex<HashMap<TypeId, Schema>>> = LazyLock::new(Mutex::default);
+        let key = TypeId::of::<T>();
+        let cached = DERIVED
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&key)
+            .cloned();
+        if let Some(s) = cached {
+            return Ok(s);
+        }
+        let s = Self::derive_uncached::<T>()?;
+        DERIVED
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(key, s.clone());
+        Ok(s)
+    }
+
+    fn derive_uncached<T: JsonSchema>() -> Result<Schema, SchemaError> {
         let settings = schemars::generate::SchemaSettings::draft2020_12().with(|s| {
             s.inline_subschemas = true;
             s.meta_schema = None;

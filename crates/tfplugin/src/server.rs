@@ -48,7 +48,10 @@ pub struct ServeOptions {
 
 /// Runs the provider process: parses the command line, then serves until
 /// Terraform shuts it down. Returns the process exit code.
-pub fn serve<P: Provider>(opts: &ServeOptions, provider: impl FnOnce() -> P) -> ExitCode {
+pub fn serve<P: Provider>(
+    opts: &ServeOptions,
+    provider: impl FnOnce() -> P + Send + 'static,
+) -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let debug = match args
         .iter()
@@ -76,6 +79,13 @@ pub fn serve<P: Provider>(opts: &ServeOptions, provider: impl FnOnce() -> P) -> 
         return ExitCode::FAILURE;
     }
     crate::logging::init("provider", opts.log_targets);
+    let building = match Building::start(provider) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("{}: {e}", opts.binary_name);
+            return ExitCode::FAILURE;
+        }
+    };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -88,9 +98,9 @@ pub fn serve<P: Provider>(opts: &ServeOptions, provider: impl FnOnce() -> P) -> 
     };
     let result = runtime.block_on(async {
         if debug {
-            run_debug(opts, provider()).await
+            run_debug(opts, building).await
         } else {
-            run_managed(provider()).await
+            run_managed(building).await
         }
     });
     match result {
@@ -159,6 +169,30 @@ enum ServeError {
     Grpc(#[from] tonic::transport::Error),
     #[error("cannot write the handshake: {0}")]
     Stdout(std::io::Error),
+    #[error("cannot start a thread: {0}")]
+    Thread(std::io::Error),
+    #[error("the provider could not be built")]
+    Build,
+}
+
+/// The provider service, built on a thread of its own while the runtime,
+/// the socket and the TLS certificate are made: deriving the schemas is the
+/// largest part of start-up, so the handshake waits only for the longer of
+/// the two, and the provider is ready when it is written.
+struct Building<P: Provider>(std::thread::JoinHandle<ProviderService<P>>);
+
+impl<P: Provider> Building<P> {
+    fn start(provider: impl FnOnce() -> P + Send + 'static) -> Result<Self, ServeError> {
+        std::thread::Builder::new()
+            .name("provider-build".into())
+            .spawn(move || ProviderService::new(provider(), Context::default()))
+            .map(Building)
+            .map_err(ServeError::Thread)
+    }
+
+    fn finish(self) -> Result<ProviderService<P>, ServeError> {
+        self.0.join().map_err(|_| ServeError::Build)
+    }
 }
 
 fn socket_dir() -> Result<tempfile::TempDir, ServeError> {
@@ -186,12 +220,11 @@ struct Services {
 }
 
 fn router<P: Provider>(
-    provider: P,
-    ctx: Context,
+    service: ProviderService<P>,
     services: &Services,
     exit_on_shutdown: bool,
 ) -> tonic::service::Routes {
-    let provider_svc = ProviderServer::new(ProviderService::new(provider, ctx))
+    let provider_svc = ProviderServer::new(service)
         .max_decoding_message_size(MAX_MESSAGE_SIZE)
         .max_encoding_message_size(MAX_MESSAGE_SIZE);
     let (health_reporter, health_svc) = tonic_health::server::health_reporter();
@@ -216,7 +249,7 @@ fn router<P: Provider>(
     routes
 }
 
-async fn run_managed<P: Provider>(provider: P) -> Result<(), ServeError> {
+async fn run_managed<P: Provider>(building: Building<P>) -> Result<(), ServeError> {
     let dir = socket_dir()?;
     let (path, listener) = bind(dir.path())?;
     let client_cert = std::env::var("PLUGIN_CLIENT_CERT")
@@ -228,11 +261,10 @@ async fn run_managed<P: Provider>(provider: P) -> Result<(), ServeError> {
     };
     ignore_sigint();
 
-    let ctx = Context::default();
     let services = Services {
         shutdown: Arc::new(Notify::new()),
     };
-    let routes = router(provider, ctx, &services, true);
+    let routes = router(building.finish()?, &services, true);
 
     // The handshake: one line, then nothing more on stdout.
     let cert = server_tls
@@ -273,13 +305,16 @@ async fn run_managed<P: Provider>(provider: P) -> Result<(), ServeError> {
     result
 }
 
-async fn run_debug<P: Provider>(opts: &ServeOptions, provider: P) -> Result<(), ServeError> {
+async fn run_debug<P: Provider>(
+    opts: &ServeOptions,
+    building: Building<P>,
+) -> Result<(), ServeError> {
     let dir = socket_dir()?;
     let (path, listener) = bind(dir.path())?;
     let services = Services {
         shutdown: Arc::new(Notify::new()),
     };
-    let routes = router(provider, Context::default(), &services, false);
+    let routes = router(building.finish()?, &services, false);
     let reattach = serde_json::json!({
         opts.address: {
             "Protocol": "grpc",

@@ -14,6 +14,8 @@
 //! attribute's [`Behaviour`] (an unknown name fails the derivation, which each
 //! model's unit test runs); [`validate`] and [`plan`] apply them.
 
+use std::sync::{Arc, OnceLock};
+
 use serde::Deserialize;
 use serde_json::Value as J;
 
@@ -51,7 +53,7 @@ pub enum Validator {
     /// A string, or each string element of a collection, is not blank.
     NotEmpty,
     /// A string matches the pattern; `message` says what is expected.
-    Regex { pattern: String, message: String },
+    Regex { pattern: Pattern, message: String },
     /// A string is one of these.
     OneOf(Vec<String>),
     /// An absolute `https` URL (or `http` to a loopback address).
@@ -68,6 +70,46 @@ pub enum Validator {
     ExactlyOneOf(Vec<String>),
 }
 
+/// A validator's regular expression, compiled when first used (compiling
+/// costs more than deriving a schema, and most processes never validate the
+/// attribute that declares it); equal when the text is.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(from = "String")]
+pub struct Pattern {
+    text: String,
+    compiled: Arc<OnceLock<Result<regex::Regex, regex::Error>>>,
+}
+
+impl From<String> for Pattern {
+    fn from(text: String) -> Self {
+        Pattern {
+            text,
+            compiled: Arc::default(),
+        }
+    }
+}
+
+impl PartialEq for Pattern {
+    fn eq(&self, other: &Self) -> bool {
+        self.text == other.text
+    }
+}
+
+impl Eq for Pattern {}
+
+impl Pattern {
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The compiled expression (compiled once).
+    pub fn regex(&self) -> Result<&regex::Regex, &regex::Error> {
+        self.compiled
+            .get_or_init(|| regex::Regex::new(&self.text))
+            .as_ref()
+    }
+}
+
 /// Reads an attribute's declared behaviour from its JSON Schema.
 pub(crate) fn parse(obj: &serde_json::Map<String, J>) -> Result<Behaviour, String> {
     let plan = match obj.get("x-tf-plan") {
@@ -78,9 +120,14 @@ pub(crate) fn parse(obj: &serde_json::Map<String, J>) -> Result<Behaviour, Strin
         Some(v) => serde_json::from_value(v.clone()).map_err(|e| format!("x-tf-validate: {e}"))?,
         None => Vec::new(),
     };
+    // A bad pattern is a programming error that each model's unit test
+    // (a debug build) catches here; release builds compile it when first used.
+    #[cfg(debug_assertions)]
     for v in &validators {
         if let Validator::Regex { pattern, .. } = v {
-            regex::Regex::new(pattern).map_err(|e| format!("x-tf-validate regex: {e}"))?;
+            pattern
+                .regex()
+                .map_err(|e| format!("x-tf-validate regex: {e}"))?;
         }
     }
     Ok(Behaviour {
@@ -136,8 +183,14 @@ fn check_one(v: &Validator, a: &Attribute, config: &Value, diags: &mut Diagnosti
         Validator::NotEmpty => not_empty(value, &path, diags),
         Validator::Regex { pattern, message } => {
             let s = value.as_str().unwrap_or_default();
-            if regex::Regex::new(pattern).is_ok_and(|r| !r.is_match(s)) {
-                diags.error_at(path, "Invalid value", format!("{}: {message}.", a.name));
+            match pattern.regex() {
+                Ok(r) if r.is_match(s) => {}
+                Ok(_) => diags.error_at(path, "Invalid value", format!("{}: {message}.", a.name)),
+                Err(e) => diags.error_at(
+                    path,
+                    "Invalid validator",
+                    format!("The provider declares an invalid pattern for {}: {e}. This is a bug in the provider.", a.name),
+                ),
             }
         }
         Validator::OneOf(allowed) => {

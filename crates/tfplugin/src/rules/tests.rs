@@ -271,3 +271,15 @@ fn generated_config_keeps_only_what_a_user_sets() {
     );
     assert_eq!(config_from_state(&schema(), &Value::Null), Value::Null);
 }
+
+#[test]
+fn patterns_compile_once_and_compare_by_text() {
+    let p = Pattern::from("^[1-9][0-9]*s$".to_string());
+    assert!(
+        std::ptr::eq(p.regex().unwrap(), p.clone().regex().unwrap()),
+        "clones share the compiled expression"
+    );
+    assert!(p.regex().unwrap().is_match("90s"));
+    assert_eq!(p, Pattern::from("^[1-9][0-9]*s$".to_string()));
+    assert!(Pattern::from("(".to_string()).regex().is_err());
+}

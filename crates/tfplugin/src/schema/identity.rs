@@ -26,7 +26,7 @@ pub struct IdentitySchema {
 
 impl IdentitySchema {
     /// From a model struct of plain attributes, at schema `version`.
-    pub fn derive<T: JsonSchema>(version: i64) -> Result<IdentitySchema, SchemaError> {
+    pub fn derive<T: JsonSchema + 'static>(version: i64) -> Result<IdentitySchema, SchemaError> {
         let s = Schema::derive::<T>()?;
         let attributes = s
             .attributes
