@@ -3,7 +3,7 @@
 # (workato 0.16.0, whose linux_amd64 binary the PyPI package
 # workato-terraform-provider==0.16.0 ships; fetched into .tools/anchor, never
 # committed). Measures, for both providers:
-#  - start-up: median time to the handshake line over 20 starts (AutoMTLS), and
+#  - start-up: median time to the handshake line over 40 starts (AutoMTLS), and
 #    the resident memory at the handshake (bench/startup.py);
 #  - a no-change `terraform plan -refresh=false` of N resources held in state
 #    (ours: N integrations applied against the sandbox; workato: N folders in a
@@ -35,9 +35,11 @@ PY
   chmod +x "$anchor"
 fi
 
-echo "start-up (20 starts each):"
-ours_start=$(python3 bench/startup.py target/release/terraform-provider-conductorone 20)
-anchor_start=$(python3 bench/startup.py "$anchor" 20)
+echo "start-up (40 starts each, interleaved):"
+ours_bin="$root/target/release/terraform-provider-conductorone"
+starts=$(python3 bench/startup.py "$ours_bin" "$anchor" --runs 40)
+ours_start=$(echo "$starts" | grep -F "$ours_bin:")
+anchor_start=$(echo "$starts" | grep -F "$anchor:")
 echo "  ours:   $ours_start"
 echo "  anchor: $anchor_start"
 median_of() { sed -n 's/.*median=\([0-9.]*\)ms.*/\1/p'; }

@@ -30,29 +30,48 @@ def client_cert():
 
 
 def main():
-    binary = sys.argv[1]
-    runs = int(sys.argv[2]) if len(sys.argv) > 2 else 20
+    """startup.py BINARY [RUNS], or startup.py BINARY... --runs N: with several
+    binaries their starts are interleaved (one of each in turn), so that the
+    machine's drift hits each alike; one line per binary."""
+    args = sys.argv[1:]
+    runs = 20
+    if "--runs" in args:
+        i = args.index("--runs")
+        runs = int(args[i + 1])
+        del args[i:i + 2]
+    elif len(args) == 2 and args[1].isdigit():
+        runs = int(args.pop())
     cert = client_cert()
     env = dict(os.environ, TF_PLUGIN_MAGIC_COOKIE=COOKIE, PLUGIN_PROTOCOL_VERSIONS="5,6")
     if cert:
         env["PLUGIN_CLIENT_CERT"] = cert
-    times = []
-    rss = []
+    times = {b: [] for b in args}
+    rss = {b: [] for b in args}
     for _ in range(runs):
-        t0 = time.perf_counter()
-        p = subprocess.Popen([binary], env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-        line = p.stdout.readline()
-        t1 = time.perf_counter()
-        rss.append(resident_kib(p.pid))
-        p.kill()
-        p.wait()
-        if not line.startswith(b"1|6|unix|"):
-            sys.exit(f"bad handshake line: {line!r}")
-        times.append((t1 - t0) * 1000)
-    times.sort()
-    print(f"handshake: runs={runs} mtls={'yes' if cert else 'no'} "
-          f"median={statistics.median(times):.2f}ms min={times[0]:.2f}ms max={times[-1]:.2f}ms "
-          f"rss_at_handshake_median={statistics.median(rss) / 1024:.1f}MiB")
+        for binary in args:
+            t, r = start_once(binary, env)
+            times[binary].append(t)
+            rss[binary].append(r)
+    for binary in args:
+        ts = sorted(times[binary])
+        label = f"{binary}: " if len(args) > 1 else ""
+        print(f"{label}handshake: runs={runs} mtls={'yes' if cert else 'no'} "
+              f"median={statistics.median(ts):.2f}ms min={ts[0]:.2f}ms max={ts[-1]:.2f}ms "
+              f"rss_at_handshake_median={statistics.median(rss[binary]) / 1024:.1f}MiB")
+
+
+def start_once(binary, env):
+    """Milliseconds from start to the handshake line, and KiB resident then."""
+    t0 = time.perf_counter()
+    p = subprocess.Popen([binary], env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    line = p.stdout.readline()
+    t1 = time.perf_counter()
+    rss = resident_kib(p.pid)
+    p.kill()
+    p.wait()
+    if not line.startswith(b"1|6|unix|"):
+        sys.exit(f"bad handshake line from {binary}: {line!r}")
+    return (t1 - t0) * 1000, rss
 
 
 def resident_kib(pid):
