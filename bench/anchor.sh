@@ -48,18 +48,7 @@ rss_of() { sed -n 's/.*rss_at_handshake_median=\([0-9.]*\)MiB.*/\1/p'; }
 # Ours: N integrations applied against the sandbox.
 start_sandbox sb
 write_config
-cat >> "$work/cfg/main.tf" <<TF
-variable "token" {
-  type      = string
-  sensitive = true
-  ephemeral = true
-}
-resource "conductorone_segment_integration" "seg" {
-  count                   = $n
-  display_name            = "Segment \${count.index}"
-  segment_access_token_wo = var.token
-}
-TF
+integrations "$n" >> "$work/cfg/main.tf"
 
 # The anchor: N folders held in a state written here.
 mkdir -p "$work/anchor" "$work/anchor-bin"

@@ -7,19 +7,14 @@
 # build to measure (default: this tree's release build); NO_BUILD=1 skips
 # building.
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
+source "$(dirname "$0")/lib.sh"
 cd "$root"
 runs=${RUNS:-7}
 n=${RESOURCES:-100}
 tf=${TERRAFORM:-$(command -v terraform || echo "$root/.tools/terraform-1.15.5/terraform")}
 [ -n "${NO_BUILD:-}" ] || cargo build --locked --release -p terraform-provider-conductorone -p conductorone-sandbox --bins
 provider_dir=${PROVIDER_DIR:-$root/target/release}
-work=$(mktemp -d)
-pids=()
-trap 'kill "${pids[@]}" 2>/dev/null || true; rm -rf "$work"' EXIT
-"$root/target/release/conductorone-sandbox" --env-file "$work/sb.env" > /dev/null &
-pids+=($!)
-for _ in $(seq 100); do [ -s "$work/sb.env" ] && break; sleep 0.05; done
+start_sandbox sb
 
 cat > "$work/cli.tfrc" <<RC
 provider_installation {
@@ -37,17 +32,8 @@ terraform {
   }
 }
 provider "conductorone" {}
-variable "token" {
-  type      = string
-  sensitive = true
-  ephemeral = true
-}
-resource "conductorone_segment_integration" "seg" {
-  count                   = $n
-  display_name            = "Segment \${count.index}"
-  segment_access_token_wo = var.token
-}
 TF
+integrations "$n" >> "$work/c1/main.tf"
 cat > "$work/data/main.tf" <<TF
 resource "terraform_data" "x" {
   count = $n

@@ -37,3 +37,20 @@ terraform {
 provider "conductorone" {}
 TF
 }
+
+# integrations N: the configuration of N integrations sharing the token in
+# the ephemeral variable `token` (append it to a main.tf).
+integrations() {
+  cat <<TF
+variable "token" {
+  type      = string
+  sensitive = true
+  ephemeral = true
+}
+resource "conductorone_segment_integration" "seg" {
+  count                   = $1
+  display_name            = "Segment \${count.index}"
+  segment_access_token_wo = var.token
+}
+TF
+}

@@ -45,6 +45,16 @@ fn plan_warnings(wd: &WorkDir, main: &str) -> Vec<Value> {
     diagnostics(&out, "warning")
 }
 
+/// A configuration whose owners are the sandbox's admin (Connector
+/// Administrator) and its member (no role).
+fn admin_and_member(sb: &Sandbox) -> String {
+    let admin = sb.var("CONDUCTORONE_SANDBOX_ADMIN_USER_ID");
+    main_tf(&format!(
+        "  user_ids = [\"{admin}\", \"{}\"]",
+        sb.member_id()
+    ))
+}
+
 fn line_of(main: &str, needle: &str) -> usize {
     main.lines().position(|l| l.contains(needle)).unwrap() + 1
 }
@@ -57,9 +67,8 @@ fn an_owner_without_an_administrator_role_is_warned_about() {
     each_terraform(|tf| {
         let sb = Sandbox::start(&[]);
         let wd = workdir(&sb, tf);
-        let admin = sb.var("CONDUCTORONE_SANDBOX_ADMIN_USER_ID");
-        let member = sb.member_id();
-        let main = main_tf(&format!("  user_ids = [\"{admin}\", \"{member}\"]"));
+        let (admin, member) = (sb.var("CONDUCTORONE_SANDBOX_ADMIN_USER_ID"), sb.member_id());
+        let main = admin_and_member(&sb);
         let warnings = plan_warnings(&wd, &main);
         assert_eq!(warnings.len(), 1, "{warnings:#?}");
         let w = &warnings[0];
@@ -95,10 +104,7 @@ fn unreadable_roles_give_one_warning_and_the_plan_goes_on() {
         sb.fault(&serde_json::json!({
             "method": "GET", "path": "/api/v1/iam/roles", "status": 403, "count": 100
         }));
-        let admin = sb.var("CONDUCTORONE_SANDBOX_ADMIN_USER_ID");
-        let member = sb.member_id();
-        let main = main_tf(&format!("  user_ids = [\"{admin}\", \"{member}\"]"));
-        let warnings = plan_warnings(&wd, &main);
+        let warnings = plan_warnings(&wd, &admin_and_member(&sb));
         assert_eq!(warnings.len(), 1, "{warnings:#?}");
         let w = &warnings[0];
         assert_eq!(
