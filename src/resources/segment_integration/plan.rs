@@ -22,40 +22,18 @@ impl SegmentIntegration {
         diags: &mut Diagnostics,
     ) {
         plan_app(plan);
-        let prior = plan.prior.as_ref();
-        // A resource whose connector vanished (its app remained) is updated
-        // by making the connector again.
-        let recreate = prior.is_some_and(|p| p.id.is_none());
-        if recreate {
-            plan.planned.set_unknown(|m| &mut m.id);
-            plan.planned.set_unknown(|m| &mut m.created_at);
-            plan.planned.set_unknown(|m| &mut m.sync_status);
-            plan.planned.set_unknown(|m| &mut m.updated_at);
-        }
+        let recreate = plan_recreate(plan);
         let prior = plan.prior.as_ref();
         let planned = plan.planned.get();
         let owners = recreate || prior.is_none_or(|p| p.user_ids != planned.user_ids);
         let new_app = prior.is_none() && planned.managed_app == Some(true);
         let token = recreate || planned.token_changes_from(prior);
+        let app_name = planned.app_display_name.as_deref();
         // The checks are independent: they run at once, and their
         // diagnostics are reported in this order.
-        let none = || async { Diagnostics::new() };
         let (owner_diags, app_diags, token) = tokio::join!(
-            async {
-                match owners {
-                    true => self.plan_owners(ctx, plan).await,
-                    false => none().await,
-                }
-            },
-            async {
-                match new_app {
-                    true => {
-                        self.existing_app_hint(ctx, planned.app_display_name.as_deref())
-                            .await
-                    }
-                    false => none().await,
-                }
-            },
+            when(owners, self.plan_owners(ctx, plan)),
+            when(new_app, self.existing_app_hint(ctx, app_name)),
             async {
                 match token {
                     true => Some(self.plan_token(ctx, &plan.config).await),
@@ -114,6 +92,28 @@ impl SegmentIntegration {
             Err(d) => TokenPlan::Failed(d),
         }
     }
+}
+
+/// The diagnostics of `check` when `run` (a future does nothing until
+/// awaited, so a check not run makes no request).
+async fn when(run: bool, check: impl std::future::Future<Output = Diagnostics>) -> Diagnostics {
+    match run {
+        true => check.await,
+        false => Diagnostics::new(),
+    }
+}
+
+/// A resource whose connector vanished (its app remained) is updated by
+/// making the connector again: what the new connector sets is unknown.
+fn plan_recreate(plan: &mut Plan<Model>) -> bool {
+    let recreate = plan.prior.as_ref().is_some_and(|p| p.id.is_none());
+    if recreate {
+        plan.planned.set_unknown(|m| &mut m.id);
+        plan.planned.set_unknown(|m| &mut m.created_at);
+        plan.planned.set_unknown(|m| &mut m.sync_status);
+        plan.planned.set_unknown(|m| &mut m.updated_at);
+    }
+    recreate
 }
 
 /// What the plan learnt of a token that is being set.
@@ -178,7 +178,11 @@ pub(super) async fn check_owners(
     for (id, r) in ids.iter().zip(results) {
         match r {
             Ok(Some(u)) if is_enabled(&u) => enabled.push(u),
-            r => diags.extend(owner_problem(id, r).map(Into::into).unwrap_or_default()),
+            r => {
+                if let Some(d) = owner_problem(id, r) {
+                    diags.push(d);
+                }
+            }
         }
     }
     guide::check_owner_roles(&enabled, roles, diags);
