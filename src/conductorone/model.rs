@@ -93,6 +93,18 @@ pub struct User {
     pub deleted_at: Option<String>,
 }
 
+impl User {
+    /// How a person knows the user: the email, else the display name (either
+    /// may be empty).
+    pub fn name(&self) -> &str {
+        if self.email.is_empty() {
+            &self.display_name
+        } else {
+            &self.email
+        }
+    }
+}
+
 /// A ConductorOne role (`c1.api.iam.v1.Role`).
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -58,11 +58,7 @@ pub(super) fn check_owner_roles(
 
 /// The user, as a person reads it: ID and email (or name).
 fn who(u: &User) -> String {
-    let name = if u.email.is_empty() {
-        &u.display_name
-    } else {
-        &u.email
-    };
+    let name = u.name();
     match name.is_empty() {
         true => format!("{:?}", u.id),
         false => format!("{:?} ({name})", u.id),

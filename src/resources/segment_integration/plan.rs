@@ -202,7 +202,7 @@ fn owner_problem(id: &str, r: Result<Option<User>, C1Error>) -> Option<Diagnosti
             format!("{at}: {id:?} is not an enabled ConductorOne user; choose an enabled user"),
             format!(
                 "{at} element {id:?} ({}) has status {}; connector owners must be enabled ConductorOne users.",
-                if u.email.is_empty() { &u.display_name } else { &u.email },
+                u.name(),
                 if u.status.is_empty() { "UNKNOWN" } else { &u.status }
             ),
         ),
