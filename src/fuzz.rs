@@ -62,3 +62,87 @@ pub fn conductorone_answer(body: &[u8]) {
 pub fn segment_answer(body: &[u8]) {
     crate::segment::decode_any_answer(body);
 }
+
+/// The loopback server and runtime the HTTP target shares across inputs.
+struct HttpRig {
+    runtime: tokio::runtime::Runtime,
+    url: url::Url,
+    answer: std::sync::Arc<std::sync::Mutex<Vec<u8>>>,
+    transport: crate::http::Transport,
+}
+
+static HTTP_RIG: std::sync::LazyLock<Option<HttpRig>> = std::sync::LazyLock::new(http_rig);
+
+fn http_rig() -> Option<HttpRig> {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .ok()?;
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .ok()?;
+    let url = url::Url::parse(&format!("http://{}/", listener.local_addr().ok()?)).ok()?;
+    let answer = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let served = answer.clone();
+    runtime.spawn(async move {
+        while let Ok((mut conn, _)) = listener.accept().await {
+            let raw = served.lock().map(|a| a.clone()).unwrap_or_default();
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut buf = [0u8; 4096];
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match conn.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => head.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let _ = conn.write_all(&raw).await;
+                let _ = conn.shutdown().await;
+            });
+        }
+    });
+    let policy = crate::http::RetryPolicy {
+        max_attempts: 2,
+        base_delay: std::time::Duration::from_millis(1),
+        max_delay: std::time::Duration::from_millis(1),
+        max_total: std::time::Duration::from_millis(50),
+        request_timeout: std::time::Duration::from_secs(2),
+    };
+    let builder = reqwest::Client::builder().pool_max_idle_per_host(0);
+    let transport = crate::http::Transport::from_builder(builder, policy).ok()?;
+    Some(HttpRig {
+        runtime,
+        url,
+        answer,
+        transport,
+    })
+}
+
+/// Starts the HTTP target's server and client (outside any measured input).
+pub fn http_warm_up() {
+    std::sync::LazyLock::force(&HTTP_RIG);
+}
+
+/// A raw HTTP answer (status line, headers, body), served on loopback to
+/// the transport for a Segment read and a ConductorOne token request: its
+/// headers feed the retry arithmetic (`Retry-After`, `X-RateLimit-Reset`),
+/// the framing (`Content-Length`, `Transfer-Encoding`) and the redirect
+/// policy (`Location`); its body, the decoders.
+pub fn http_answer(raw: &[u8]) {
+    let Some(rig) = HTTP_RIG.as_ref() else { return };
+    if let Ok(mut a) = rig.answer.lock() {
+        *a = raw.to_vec();
+    }
+    let segment = crate::segment::SegmentClient::new(rig.transport.clone(), rig.url.clone());
+    let token = crate::secret::Secret::new("sgp_fuzz");
+    let _ = rig.runtime.block_on(segment.workspace(&token));
+    let auth = crate::conductorone::Credentials::WorkloadIdentity {
+        server_url: rig.url.clone(),
+        client_id: "fuzz@fuzz.conductor.one/wfe".into(),
+        subject_token: token,
+    };
+    if let Ok(c1) = crate::conductorone::C1Client::new(rig.transport.clone(), &auth) {
+        let _ = rig.runtime.block_on(c1.caller_user_id());
+    }
+}

@@ -124,22 +124,13 @@ impl Shared {
         if let Some(t) = self.transport.get() {
             return Ok(t.clone());
         }
-        let client = reqwest::Client::builder()
-            .user_agent(concat!(
-                "terraform-provider-conductorone/",
-                env!("CARGO_PKG_VERSION")
-            ))
-            .connect_timeout(std::time::Duration::from_secs(15))
-            .build()
-            .map_err(|e| Diagnostic::error("Cannot create an HTTP client", e.to_string()))?;
         let policy = RetryPolicy {
             request_timeout: request_timeout()?,
             ..RetryPolicy::default()
         };
-        Ok(self
-            .transport
-            .get_or_init(|| Transport::with_policy(client, policy))
-            .clone())
+        let transport = Transport::with_policy(policy)
+            .map_err(|e| Diagnostic::error("Cannot create an HTTP client", e.to_string()))?;
+        Ok(self.transport.get_or_init(|| transport).clone())
     }
 
     /// The process's ConductorOne client, built on first use from the
@@ -238,11 +229,13 @@ fn parse_url(raw: &str, source: &Source, attr: &'static str) -> Result<url::Url,
     }
 }
 
-/// The tenant host in a client ID `name@host/use`, as an https URL.
+/// The tenant host in a client ID `name@host/use`, as an https URL. The
+/// host must be a DNS name: a client ID such as
+/// `name@evil.example?.conductor.one/spc` names no tenant at all.
 pub fn server_url_from_client_id(client_id: &str) -> Option<url::Url> {
     let (_, rest) = client_id.split_once('@')?;
     let host = rest.split('/').next()?.trim().to_ascii_lowercase();
-    if host.is_empty() || host.contains(['@', ':', ' ']) {
+    if !validate::is_dns_name(&host) {
         return None;
     }
     let host = if host.contains('.') {
@@ -689,5 +682,14 @@ mod tests {
         );
         assert!(server_url_from_client_id("nonsense").is_none());
         assert!(server_url_from_client_id("x@/spc").is_none());
+        for hostile in [
+            "name@evil.example?.conductor.one/spc",
+            "name@evil.example#.conductor.one/spc",
+            "name@evil.example\\.conductor.one/spc",
+            "name@evil.example:443/spc",
+            "a@b@evil.example/spc",
+        ] {
+            assert!(server_url_from_client_id(hostile).is_none(), "{hostile}");
+        }
     }
 }

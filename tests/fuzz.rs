@@ -1,7 +1,10 @@
 //! A mutation fuzzer on the stable toolchain over every decoder that takes
 //! outside input (`terraform_provider_conductorone::fuzz`): Terraform values
 //! in msgpack and JSON against every published schema, stored state, import
-//! IDs, and ConductorOne and Segment answers. Inputs start from valid seeds
+//! IDs, ConductorOne and Segment answers, and whole HTTP answers served on
+//! loopback to the transport (headers such as `Retry-After`,
+//! `X-RateLimit-Reset`, `Content-Length` and `Location`, and the numbers
+//! decoded from bodies that feed arithmetic, such as `expires_in`). Inputs start from valid seeds
 //! and are mutated: bits flipped, bytes set to msgpack and JSON markers,
 //! ranges cut, repeated and spliced, lengths made huge, nesting made deep.
 //!
@@ -256,6 +259,18 @@ fn api_targets() -> Vec<Target> {
         r#"{"errors":[{"type":"unauthorized","message":"bad token sgp_secret"}]}"#,
     ];
     let ids = ["app/conn", "a/b/c", "/x", "", "é/ü"];
+    let http = [
+        "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 18446744073709551615\r\nContent-Length: 0\r\n\r\n",
+        "HTTP/1.1 429 Too Many Requests\r\nRetry-After: -1\r\nContent-Length: 2\r\n\r\n{}",
+        "HTTP/1.1 429 Too Many Requests\r\nRetry-After: Fri, 31 Dec 9999 23:59:59 GMT\r\n\r\n",
+        "HTTP/1.1 503 Unavailable\r\nX-RateLimit-Reset: Tue, 31 Dec 2999 23:59:59 GMT\r\nContent-Length: 99999999999999999999\r\n\r\nx",
+        "HTTP/1.1 200 OK\r\nContent-Length: 57\r\n\r\n{\"data\":{\"workspace\":{\"id\":\"w\",\"slug\":\"s\",\"name\":\"n\"}}}",
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffff\r\nab\r\n0\r\n\r\n",
+        "HTTP/1.1 200 OK\r\n\r\n{\"access_token\":\"t\",\"expires_in\":18446744073709551615}",
+        "HTTP/1.1 307 Temporary Redirect\r\nLocation: http://127.0.0.2:1/x\r\nContent-Length: 0\r\n\r\n",
+        "HTTP/1.1 308 Permanent Redirect\r\nLocation: /\r\nContent-Length: 0\r\n\r\n",
+    ];
+    fuzz::http_warm_up();
     vec![
         Target {
             name: "ConductorOne answers".into(),
@@ -266,6 +281,11 @@ fn api_targets() -> Vec<Target> {
             name: "Segment answers".into(),
             seeds: segment.iter().map(|s| s.as_bytes().to_vec()).collect(),
             run: Box::new(fuzz::segment_answer),
+        },
+        Target {
+            name: "HTTP answers (headers, framing)".into(),
+            seeds: http.iter().map(|s| s.as_bytes().to_vec()).collect(),
+            run: Box::new(fuzz::http_answer),
         },
         Target {
             name: "import IDs".into(),

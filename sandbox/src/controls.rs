@@ -49,6 +49,14 @@ pub struct Fault {
     /// the API's error shape; `{bearer}` stands for the request's bearer
     /// token, as a misbehaving server might echo it.
     pub body: Option<String>,
+    /// With `{bearer}`: a line break after every `wrap` characters of the
+    /// token, as a server wrapping its text would echo it (`{bearer_json}`:
+    /// the same, with the JSON escape `\n`, for a body in JSON).
+    pub wrap: Option<usize>,
+    /// Headers to send with the failure, as given (`Location` for a
+    /// redirect, a `Retry-After` of any text).
+    #[serde(default)]
+    pub headers: std::collections::BTreeMap<String, String>,
 }
 
 fn any() -> String {
@@ -161,16 +169,32 @@ async fn add_fault(State(sb): State<Arc<Sandbox>>, body: axum::body::Bytes) -> R
             json!({ "error": "rate must be between 0 and 1" }),
         );
     }
-    if f.body.is_some() && f.status.is_none() {
+    if (f.body.is_some() || !f.headers.is_empty()) && f.status.is_none() {
         return json_response(
             StatusCode::BAD_REQUEST,
-            json!({ "error": "a fault with a body needs a status" }),
+            json!({ "error": "a fault with a body or headers needs a status" }),
         );
     }
     if f.reset && f.status.is_some() {
         return json_response(
             StatusCode::BAD_REQUEST,
             json!({ "error": "a fault resets the connection or answers with a status, not both" }),
+        );
+    }
+    if f.wrap == Some(0) {
+        return json_response(
+            StatusCode::BAD_REQUEST,
+            json!({ "error": "wrap must be at least 1" }),
+        );
+    }
+    let bad_header = f.headers.iter().find(|(k, v)| {
+        axum::http::HeaderName::from_bytes(k.as_bytes()).is_err()
+            || axum::http::HeaderValue::from_str(v).is_err()
+    });
+    if let Some((k, _)) = bad_header {
+        return json_response(
+            StatusCode::BAD_REQUEST,
+            json!({ "error": format!("header {k:?} is not a valid HTTP header") }),
         );
     }
     if f.status.is_some_and(|s| !(100..=599).contains(&s)) {

@@ -422,22 +422,54 @@ async fn faulty(sb: &Sandbox, f: &Fault, path: &str, req: Request, next: Next) -
     }
     if let (Some(status), Some(body)) = (f.status, &f.body) {
         let code = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
-        let mut resp = Response::new(axum::body::Body::from(body.replace("{bearer}", &bearer)));
+        let echoed = body
+            .replace("{bearer_json}", &wrapped(&bearer, f.wrap, "\\n"))
+            .replace("{bearer}", &wrapped(&bearer, f.wrap, "\n"));
+        let mut resp = Response::new(axum::body::Body::from(echoed));
         *resp.status_mut() = code;
         resp.headers_mut().insert(
             axum::http::header::CONTENT_TYPE,
             axum::http::HeaderValue::from_static("text/html"),
         );
-        return resp;
+        return with_headers(resp, &f.headers);
     }
     if let Some(status) = f.status {
-        return fault_response(path, status, f.retry_after);
+        return with_headers(fault_response(path, status, f.retry_after), &f.headers);
     }
     match (acted, pending) {
         (Some(resp), _) => resp,
         (None, Some((req, next))) => strictly(sb, req, next).await,
         (None, None) => fault_response(path, 500, None),
     }
+}
+
+/// `token` with `newline` (a line break, or its JSON escape) after every
+/// `wrap` characters.
+fn wrapped(token: &str, wrap: Option<usize>, newline: &str) -> String {
+    match wrap {
+        Some(n) if n > 0 => token
+            .chars()
+            .collect::<Vec<char>>()
+            .chunks(n)
+            .map(|c| c.iter().collect::<String>())
+            .collect::<Vec<String>>()
+            .join(newline),
+        _ => token.to_string(),
+    }
+}
+
+/// `resp` with a fault's headers (checked when the fault was added).
+fn with_headers(
+    mut resp: Response,
+    headers: &std::collections::BTreeMap<String, String>,
+) -> Response {
+    for (k, v) in headers {
+        let name = axum::http::HeaderName::from_bytes(k.as_bytes());
+        if let (Ok(name), Ok(value)) = (name, axum::http::HeaderValue::from_str(v)) {
+            resp.headers_mut().insert(name, value);
+        }
+    }
+    resp
 }
 
 /// A response whose body fails at once: hyper drops the connection, so the

@@ -64,8 +64,8 @@ fn parse_timeout(s: Option<&str>) -> Duration {
     let (n, unit) = s.split_at(s.len().saturating_sub(1));
     let n: u64 = n.parse().unwrap_or(0);
     let secs = match unit {
-        "h" => n * 3600,
-        "m" => n * 60,
+        "h" => n.saturating_mul(3600),
+        "m" => n.saturating_mul(60),
         _ => n,
     };
     Duration::from_secs(secs.max(1))
@@ -155,7 +155,9 @@ impl SegmentSync {
         progress.send(format!("Sync requested for {what}.")).await;
         let follow = Follow {
             before: before.status.unwrap_or_default(),
-            deadline: Instant::now() + timeout,
+            deadline: Instant::now()
+                .checked_add(timeout)
+                .unwrap_or_else(|| Instant::now() + DEFAULT_TIMEOUT),
             timeout: config.timeout.clone().unwrap_or_else(|| "10m".into()),
             what,
         };

@@ -95,7 +95,7 @@ fn assertion(key: &Ed25519KeyPair, client_id: &str, audience: &str) -> String {
     let now = now_secs();
     let claims = json!({
         "iss": client_id, "sub": client_id, "aud": [audience],
-        "iat": now, "nbf": now.saturating_sub(120), "exp": now + 120,
+        "iat": now, "nbf": now.saturating_sub(120), "exp": now.saturating_add(120),
     });
     let input = format!(
         "{}.{}",
@@ -136,13 +136,43 @@ pub struct TokenSource {
 #[derive(Deserialize)]
 struct TokenResponse {
     access_token: Secret,
+    /// Seconds; read by [`lifetime`], which checks it.
     #[serde(default)]
-    expires_in: Option<u64>,
+    expires_in: Option<serde_json::Value>,
 }
 
-/// Decodes a token endpoint answer (for the fuzz harness).
+/// Without `expires_in`, a token is taken to live ten minutes.
+const DEFAULT_LIFETIME: Duration = Duration::from_secs(600);
+/// The longest a token is kept, whatever the server says.
+const MAX_LIFETIME: Duration = Duration::from_secs(24 * 3600);
+
+/// How long the token lives: `expires_in` seconds (a whole number, or a
+/// string of one), at most [`MAX_LIFETIME`]; anything else is an error.
+fn lifetime(expires_in: Option<&serde_json::Value>) -> Result<Duration, C1Error> {
+    use serde_json::Value;
+    let secs = match expires_in {
+        None | Some(Value::Null) => return Ok(DEFAULT_LIFETIME),
+        Some(Value::Number(n)) => n.as_u64(),
+        Some(Value::String(s)) => s.trim().parse::<u64>().ok(),
+        Some(_) => None,
+    };
+    match secs {
+        Some(s) => Ok(Duration::from_secs(s).min(MAX_LIFETIME)),
+        None => Err(C1Error::Decode(format!(
+            "the token response's expires_in is not a whole number of seconds: {}",
+            crate::http::scrub(&expires_in.map(ToString::to_string).unwrap_or_default(), [])
+        ))),
+    }
+}
+
+/// Decodes a token endpoint answer and the lifetime it gives, as
+/// [`TokenSource::token`] does (for the fuzz harness).
 pub(super) fn decode_token_answer(body: &[u8]) {
-    let _ = serde_json::from_slice::<TokenResponse>(body);
+    if let Ok(tr) = serde_json::from_slice::<TokenResponse>(body) {
+        if let Ok(life) = lifetime(tr.expires_in.as_ref()) {
+            let _ = Instant::now().checked_add(life);
+        }
+    }
 }
 
 impl TokenSource {
@@ -233,7 +263,10 @@ impl TokenSource {
         };
         let mut cached = self.cached.lock().await;
         if let Some((t, expires)) = cached.as_ref() {
-            if Instant::now() + REFRESH_MARGIN < *expires {
+            if Instant::now()
+                .checked_add(REFRESH_MARGIN)
+                .is_some_and(|soon| soon < *expires)
+            {
                 return Ok(t.clone());
             }
         }
@@ -253,8 +286,9 @@ impl TokenSource {
             ));
         }
         let token = tr.access_token;
-        let lifetime = Duration::from_secs(tr.expires_in.unwrap_or(600));
-        *cached = Some((token.clone(), Instant::now() + lifetime));
+        let lifetime = lifetime(tr.expires_in.as_ref())?;
+        let now = Instant::now();
+        *cached = Some((token.clone(), now.checked_add(lifetime).unwrap_or(now)));
         tracing::debug!(
             expires_in = lifetime.as_secs(),
             "ConductorOne access token obtained"
@@ -336,11 +370,8 @@ pub(crate) mod tests {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn jwt_assertion_gets_a_token_once_for_many_callers() {
         let (s, sb) = sandbox(&["--seed", "11"]).await;
-        let client = super::super::C1Client::new(
-            Transport::new(reqwest::Client::new()),
-            &auth(&s.env, None),
-        )
-        .unwrap();
+        let client =
+            super::super::C1Client::new(Transport::new().unwrap(), &auth(&s.env, None)).unwrap();
         let mut handles = Vec::new();
         for _ in 0..20 {
             let c = client.clone();
@@ -362,11 +393,8 @@ pub(crate) mod tests {
     #[tokio::test]
     async fn tokens_are_refreshed_before_they_expire() {
         let (s, sb) = sandbox(&["--token-ttl", "61"]).await;
-        let client = super::super::C1Client::new(
-            Transport::new(reqwest::Client::new()),
-            &auth(&s.env, None),
-        )
-        .unwrap();
+        let client =
+            super::super::C1Client::new(Transport::new().unwrap(), &auth(&s.env, None)).unwrap();
         client.caller_user_id().await.unwrap();
         client.caller_user_id().await.unwrap();
         assert_eq!(token_requests(&sb), 1, "the token is reused while fresh");
@@ -404,11 +432,9 @@ pub(crate) mod tests {
             let jwk = json!({"kty":"OKP","crv":"Ed25519","x": b64.encode(kp.public_key().as_ref()),"d": b64.encode(seed)});
             format!("{SECRET_PREFIX}{}", b64.encode(jwk.to_string()))
         };
-        let client = super::super::C1Client::new(
-            Transport::new(reqwest::Client::new()),
-            &auth(&s.env, Some(&other)),
-        )
-        .unwrap();
+        let client =
+            super::super::C1Client::new(Transport::new().unwrap(), &auth(&s.env, Some(&other)))
+                .unwrap();
         let e = client.caller_user_id().await.unwrap_err();
         let text = e.to_string();
         assert!(
@@ -417,6 +443,28 @@ pub(crate) mod tests {
         );
         assert!(text.contains("bad signature"), "{text}");
         assert!(!text.contains(&other[SECRET_PREFIX.len()..]), "{text}");
+    }
+
+    #[test]
+    fn token_lifetimes_are_checked() {
+        let v = |s: &str| serde_json::from_str::<serde_json::Value>(s).unwrap();
+        assert_eq!(lifetime(None).unwrap(), DEFAULT_LIFETIME);
+        assert_eq!(
+            lifetime(Some(&v("3600"))).unwrap(),
+            Duration::from_secs(3600)
+        );
+        assert_eq!(
+            lifetime(Some(&v("\"120\""))).unwrap(),
+            Duration::from_secs(120)
+        );
+        assert_eq!(
+            lifetime(Some(&v("18446744073709551615"))).unwrap(),
+            MAX_LIFETIME
+        );
+        for bad in ["-5", "1.5", "\"soon\"", "[]", "true"] {
+            let e = lifetime(Some(&v(bad))).unwrap_err().to_string();
+            assert!(e.contains("expires_in is not a whole number"), "{bad}: {e}");
+        }
     }
 
     fn workload_token(aud: &str, exp: u64) -> String {
@@ -442,7 +490,7 @@ pub(crate) mod tests {
         };
         let wfe = &s.env["CONDUCTORONE_SANDBOX_WFE_CLIENT_ID"];
         let client = super::super::C1Client::new(
-            Transport::new(reqwest::Client::new()),
+            Transport::new().unwrap(),
             &wi(wfe, workload_token(&host, now_secs() + 600)),
         )
         .unwrap();
@@ -457,11 +505,9 @@ pub(crate) mod tests {
             workload_token(&host, now_secs() - 10),
             workload_token("other.conductor.one", now_secs() + 600),
         ] {
-            let client = super::super::C1Client::new(
-                Transport::new(reqwest::Client::new()),
-                &wi(wfe, token.clone()),
-            )
-            .unwrap();
+            let client =
+                super::super::C1Client::new(Transport::new().unwrap(), &wi(wfe, token.clone()))
+                    .unwrap();
             let e = client.caller_user_id().await.unwrap_err().to_string();
             assert!(e.contains("subject_token"), "{e}");
             assert!(!e.contains(&token), "{e}");

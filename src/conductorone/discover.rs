@@ -97,8 +97,7 @@ mod tests {
             "20",
         ])
         .await;
-        let client =
-            C1Client::new(Transport::new(reqwest::Client::new()), &auth(&s.env, None)).unwrap();
+        let client = C1Client::new(Transport::new().unwrap(), &auth(&s.env, None)).unwrap();
         client.caller_user_id().await.unwrap();
         let start = Instant::now();
         let found = client.connectors_of_catalog(SEGMENT, None).await.unwrap();

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::http::{ApiError, ErrorBody, Failure, Retryable};
+use crate::http::{ApiError, ErrorBody, Failure, PagingError, Refused, Retryable};
 
 #[derive(Debug, thiserror::Error)]
 pub enum C1Error {
@@ -26,6 +26,18 @@ pub enum C1Error {
         message: String,
         retry_after: Option<Duration>,
     },
+    /// A redirect the transport refused to follow.
+    #[error(
+        "ConductorOne answered HTTP {} redirecting to {}, which the provider does not follow: {} \
+         (a redirect is followed only within the same https origin, for reads). Nothing was sent \
+         there. Check server_url (or CONDUCTORONE_SERVER_URL) and the tenant in client_id.",
+        .0.status, .0.to, .0.why
+    )]
+    Redirect(Refused),
+    #[error("ConductorOne's answer is larger than {limit} bytes, the most the provider reads of one answer or list")]
+    TooLarge { limit: usize },
+    #[error("ConductorOne's list could not be read whole: {0}")]
+    Paging(#[from] PagingError),
     #[error("could not reach ConductorOne: {message}")]
     Transport { message: String, connect: bool },
     #[error("ConductorOne's answer could not be read: {0}")]
@@ -38,7 +50,9 @@ impl C1Error {
     pub fn may_have_acted(&self) -> bool {
         matches!(
             self,
-            C1Error::Status { status: 500.., .. } | C1Error::Transport { connect: false, .. }
+            C1Error::Status { status: 500.., .. }
+                | C1Error::Transport { connect: false, .. }
+                | C1Error::TooLarge { .. }
         )
     }
 
@@ -83,6 +97,8 @@ impl ApiError for C1Error {
         match f {
             Failure::Status(body) => C1Error::from_body(&body),
             Failure::Transport { message, connect } => C1Error::Transport { message, connect },
+            Failure::Redirect(r) => C1Error::Redirect(r),
+            Failure::TooLarge { limit } => C1Error::TooLarge { limit },
         }
     }
 

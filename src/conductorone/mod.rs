@@ -21,13 +21,19 @@ use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+/// The in-process sandbox and credentials the unit tests share.
+#[cfg(test)]
+pub(crate) use auth::tests as tests_support;
 pub use auth::{parse_client_secret, Credentials, TokenSource};
 pub use error::C1Error;
 pub use model::{App, Connector, ConnectorStatus, Role, User};
 pub use patch::{ConnectorPatch, Endpoint, EnvConfig, ENV_CONFIG_TYPE};
 
+use bytes::Bytes;
+
 use crate::http::{
-    encode_segment, join_url, ApiError, ErrorBody, Failure, Idempotent, Prepared, Transport,
+    encode_segment, join_url, ApiError, ErrorBody, Failure, Idempotent, Pager, Prepared, Transport,
+    MAX_BODY,
 };
 use crate::secret::Secret;
 
@@ -68,8 +74,9 @@ where
     Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
 }
 
-/// The most pages a list reads (100 items each).
-const MAX_PAGES: usize = 100;
+/// The most pages a list reads (100 items each): 10,000 apps, users or
+/// connectors, within [`crate::http::paging::LIST_BYTES`] in all.
+const MAX_PAGES: u32 = 100;
 
 #[derive(Deserialize)]
 struct AppEnvelope {
@@ -215,23 +222,25 @@ impl C1Client {
         let mut out = Vec::new();
         let mut body = filter;
         body["pageSize"] = json!(100);
-        for _ in 0..MAX_PAGES {
-            let page: Page<App> = self
-                .call(
+        let mut pager = Pager::new("ConductorOne's apps", MAX_PAGES);
+        loop {
+            let bytes = self
+                .call_raw(
                     Method::POST,
                     "/api/v1/search/apps",
                     Some(&body),
                     Idempotent::Yes,
                     &[],
+                    pager.room(),
                 )
                 .await?;
+            let page: Page<App> = decode(&bytes)?;
             out.extend(page.list.into_iter().filter(|a| a.deleted_at.is_none()));
-            if page.next_page_token.is_empty() {
-                break;
+            if !pager.advance(bytes.len(), &page.next_page_token)? {
+                return Ok(out);
             }
             body["pageToken"] = json!(page.next_page_token);
         }
-        Ok(out)
     }
 
     /// `GET /api/v1/iam/roles`, every page.
@@ -264,23 +273,26 @@ impl C1Client {
     }
 
     /// Reads `path` page by page (100 items each), handing each page to
-    /// `take` as soon as it arrives.
+    /// `take` as soon as it arrives; at most [`MAX_PAGES`] pages and
+    /// [`crate::http::paging::LIST_BYTES`] bytes, else an error.
     async fn each_page<T: DeserializeOwned>(
         &self,
         path: &str,
         mut take: impl FnMut(Vec<T>),
     ) -> Result<(), C1Error> {
         let mut token = String::new();
-        for _ in 0..MAX_PAGES {
+        let mut pager = Pager::new(format!("ConductorOne's {path}"), MAX_PAGES);
+        loop {
             let url = format!("{path}?page_size=100&page_token={}", encode_segment(&token));
-            let page: Page<T> = self.get(&url).await?;
+            let read = self.call_raw(Method::GET, &url, None, Idempotent::Yes, &[], pager.room());
+            let bytes = within(&pager, read.await)?;
+            let page: Page<T> = decode(&bytes)?;
             take(page.list);
-            if page.next_page_token.is_empty() {
-                break;
+            if !pager.advance(bytes.len(), &page.next_page_token)? {
+                return Ok(());
             }
             token = page.next_page_token;
         }
-        Ok(())
     }
 
     /// `DELETE /api/v1/apps/{id}`; deleting what is gone succeeds.
@@ -384,8 +396,8 @@ impl C1Client {
             .await
     }
 
-    /// One API call through the transport (`path` may end in `?query`);
-    /// `secrets` (and the access token) are scrubbed from error messages.
+    /// One API call through the transport (`path` may end in `?query`),
+    /// its answer decoded.
     async fn call<T: DeserializeOwned>(
         &self,
         method: Method,
@@ -394,15 +406,31 @@ impl C1Client {
         idempotent: Idempotent,
         secrets: &[&Secret],
     ) -> Result<T, C1Error> {
+        let bytes = self
+            .call_raw(method, path, body, idempotent, secrets, MAX_BODY)
+            .await?;
+        decode(&bytes)
+    }
+
+    /// One API call's answer, at most `limit` bytes; `secrets` (and the
+    /// access token) are scrubbed from error messages.
+    async fn call_raw(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+        idempotent: Idempotent,
+        secrets: &[&Secret],
+        limit: usize,
+    ) -> Result<Bytes, C1Error> {
         let (path, query) = match path.split_once('?') {
             Some((p, q)) => (p, Some(q)),
             None => (path, None),
         };
         let mut url = join_url(&self.base, path);
         url.set_query(query);
-        let bytes = self
-            .transport
-            .send(idempotent, || async {
+        self.transport
+            .send_within(idempotent, limit, || async {
                 let token = self.tokens.token().await?;
                 let mut request = self
                     .transport
@@ -417,9 +445,21 @@ impl C1Client {
                 secrets.push(token.clone());
                 Ok(Prepared { request, secrets })
             })
-            .await?;
-        serde_json::from_slice(&bytes).map_err(|e| C1Error::Decode(e.to_string()))
+            .await
     }
+}
+
+/// A page's answer; one too large for what was left of its list is the
+/// list's bound.
+fn within(pager: &Pager, read: Result<Bytes, C1Error>) -> Result<Bytes, C1Error> {
+    match (read, pager.overflowed()) {
+        (Err(C1Error::TooLarge { .. }), Some(bound)) => Err(bound.into()),
+        (read, _) => read,
+    }
+}
+
+fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, C1Error> {
+    serde_json::from_slice(bytes).map_err(|e| C1Error::Decode(e.to_string()))
 }
 
 fn app_path(app_id: &str) -> String {

@@ -1,10 +1,17 @@
 //! The one HTTP transport that both API clients and the ConductorOne token
 //! source send through: the request timeout, retries (`retry`), `Retry-After`,
-//! a bound on response bodies, and error bodies scrubbed of every secret of
-//! the request before anything is cut or shown. Each API keeps only its own
-//! error classification ([`ApiError`]) and models.
+//! the redirect policy (`redirect`: never to another origin, never a body
+//! again), bounds on response bodies and on lists (`paging`), and error
+//! texts scrubbed of every secret of the request before anything is cut or
+//! shown (`scrub`). Each API keeps only its own error classification
+//! ([`ApiError`]) and models.
 
+#[cfg(test)]
+mod hostile_tests;
+pub mod paging;
+pub mod redirect;
 pub mod retry;
+pub mod scrub;
 
 use std::future::Future;
 use std::time::Duration;
@@ -14,13 +21,14 @@ use serde::de::DeserializeOwned;
 
 use crate::secret::Secret;
 
+pub use paging::{Pager, PagingError};
+pub use redirect::Refused;
 pub use retry::{encode_segment, join_url, RetryPolicy, Retryable};
+pub use scrub::{scrub, MAX_MESSAGE};
 
 /// The most of a response body we read (a page of 200 Segment groups is a
 /// few hundred KiB).
 pub const MAX_BODY: usize = 32 << 20;
-/// How much of an error text we show.
-pub const MAX_MESSAGE: usize = 300;
 
 /// Why an attempt failed, before an API classifies it.
 #[derive(Debug)]
@@ -30,6 +38,10 @@ pub enum Failure {
     /// No answer: `connect` when the connection was never made (so the
     /// server cannot have acted on the request).
     Transport { message: String, connect: bool },
+    /// A redirect the policy refused (nothing was sent to its target).
+    Redirect(Refused),
+    /// The answer was larger than `limit` bytes.
+    TooLarge { limit: usize },
 }
 
 /// A non-2xx answer, with the secrets of its request for scrubbing.
@@ -66,25 +78,10 @@ impl ErrorBody {
         self.scrub(&String::from_utf8_lossy(&self.body))
     }
 
-    /// `text` without the request's secrets and control characters, cut to
-    /// [`MAX_MESSAGE`] characters (scrubbed first, so that no part of a
-    /// secret straddling the cut remains).
+    /// `text` without the request's secrets (even broken up by whitespace
+    /// or control characters), cut to [`MAX_MESSAGE`] characters.
     pub fn scrub(&self, text: &str) -> String {
         scrub(text, self.secrets.iter().map(Secret::expose))
-    }
-}
-
-/// Removes secrets and control characters, then bounds the length.
-pub fn scrub<'a>(text: &str, secrets: impl IntoIterator<Item = &'a str>) -> String {
-    let mut t = text.to_string();
-    for s in secrets.into_iter().filter(|s| !s.is_empty()) {
-        t = t.replace(s, "REDACTED");
-    }
-    let t: String = t.chars().filter(|c| !c.is_control()).collect();
-    if t.chars().count() > MAX_MESSAGE {
-        t.chars().take(MAX_MESSAGE).collect::<String>() + "…"
-    } else {
-        t
     }
 }
 
@@ -117,15 +114,31 @@ pub struct Transport {
 }
 
 impl Transport {
-    pub fn new(client: reqwest::Client) -> Self {
-        Transport {
-            client,
-            policy: RetryPolicy::default(),
-        }
+    /// The process's client with the default retry policy.
+    pub fn new() -> Result<Self, reqwest::Error> {
+        Self::with_policy(RetryPolicy::default())
     }
 
-    pub fn with_policy(client: reqwest::Client, policy: RetryPolicy) -> Self {
-        Transport { client, policy }
+    pub fn with_policy(policy: RetryPolicy) -> Result<Self, reqwest::Error> {
+        Self::from_builder(reqwest::Client::builder(), policy)
+    }
+
+    /// From `builder` (tests add root certificates), with our user agent
+    /// and connect timeout; reqwest follows no redirect, the transport's
+    /// own policy decides (`redirect`).
+    pub fn from_builder(
+        builder: reqwest::ClientBuilder,
+        policy: RetryPolicy,
+    ) -> Result<Self, reqwest::Error> {
+        let client = builder
+            .user_agent(concat!(
+                "terraform-provider-conductorone/",
+                env!("CARGO_PKG_VERSION")
+            ))
+            .connect_timeout(Duration::from_secs(15))
+            .redirect(reqwest::redirect::Policy::none())
+            .build()?;
+        Ok(Transport { client, policy })
     }
 
     /// For building requests.
@@ -142,31 +155,63 @@ impl Transport {
         F: Fn() -> Fut,
         Fut: Future<Output = Result<Prepared, E>>,
     {
+        self.send_within(idempotent, MAX_BODY, prepare).await
+    }
+
+    /// `send`, reading at most `limit` bytes of the answer (a page of a
+    /// list reads what is left of the list's bound).
+    pub async fn send_within<E, F, Fut>(
+        &self,
+        idempotent: Idempotent,
+        limit: usize,
+        prepare: F,
+    ) -> Result<Bytes, E>
+    where
+        E: ApiError,
+        F: Fn() -> Fut,
+        Fut: Future<Output = Result<Prepared, E>>,
+    {
         let retry_if =
             |e: &E| e.is_retryable() && (idempotent == Idempotent::Yes || e.not_acted_on());
         retry::run_if(&self.policy, retry_if, || async {
             let p = prepare().await?;
-            self.attempt(p).await.map_err(E::from_failure)
+            self.attempt(p, limit).await.map_err(E::from_failure)
         })
         .await
     }
 
-    async fn attempt(&self, p: Prepared) -> Result<Bytes, Failure> {
-        let mut resp = p
-            .request
+    /// One attempt: the request, any redirects the policy follows, and the
+    /// answer's body up to `limit` bytes.
+    async fn attempt(&self, p: Prepared, limit: usize) -> Result<Bytes, Failure> {
+        let Prepared { request, secrets } = p;
+        let transport = |e: reqwest::Error| transport(&e, &secrets);
+        let mut req = request
             .timeout(self.policy.request_timeout)
-            .send()
-            .await
-            .map_err(|e| transport(&e))?;
+            .build()
+            .map_err(transport)?;
+        let mut hops = 0;
+        let mut resp = loop {
+            let again = req.try_clone();
+            let resp = self.client.execute(req).await.map_err(transport)?;
+            match redirect::next(&resp, again, hops) {
+                Ok(None) => break resp,
+                Ok(Some(next)) => {
+                    tracing::debug!(to = %redirect::origin(next.url()), "following a same-origin redirect");
+                    req = next;
+                    hops += 1;
+                }
+                Err(refused) => {
+                    let to = scrub(&refused.to, secrets.iter().map(Secret::expose));
+                    return Err(Failure::Redirect(Refused { to, ..refused }));
+                }
+            }
+        };
         let status = resp.status();
         let retry_after = retry::retry_after(resp.headers());
         let mut body = Vec::new();
-        while let Some(chunk) = resp.chunk().await.map_err(|e| transport(&e))? {
-            if body.len() + chunk.len() > MAX_BODY {
-                return Err(Failure::Transport {
-                    message: format!("the answer is larger than {MAX_BODY} bytes"),
-                    connect: false,
-                });
+        while let Some(chunk) = resp.chunk().await.map_err(transport)? {
+            if body.len().saturating_add(chunk.len()) > limit {
+                return Err(Failure::TooLarge { limit });
             }
             body.extend_from_slice(&chunk);
         }
@@ -177,14 +222,14 @@ impl Transport {
             status: status.as_u16(),
             retry_after,
             body: Bytes::from(body),
-            secrets: p.secrets,
+            secrets,
         }))
     }
 }
 
 /// A transport error's message with its causes (reqwest's messages carry
-/// the URL, never headers or bodies: no secret in them).
-fn transport(e: &reqwest::Error) -> Failure {
+/// the URL, never headers or bodies), scrubbed all the same.
+fn transport(e: &reqwest::Error, secrets: &[Secret]) -> Failure {
     let mut message = e.to_string();
     let mut src = std::error::Error::source(e);
     while let Some(s) = src {
@@ -193,23 +238,7 @@ fn transport(e: &reqwest::Error) -> Failure {
         src = s.source();
     }
     Failure::Transport {
-        message,
+        message: scrub(&message, secrets.iter().map(Secret::expose)),
         connect: e.is_connect(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn secrets_are_scrubbed_before_the_cut() {
-        let token = "tok_".to_string() + &"x".repeat(40);
-        let text = format!("{}{token} trailing", "a".repeat(MAX_MESSAGE - 10));
-        let out = scrub(&text, [token.as_str()]);
-        assert!(!out.contains("tok_"), "{out}");
-        assert!(!out.contains("xxxxxxxxxx"), "{out}");
-        assert!(out.chars().count() <= MAX_MESSAGE + 1);
-        assert_eq!(scrub("a\nb", []), "ab");
     }
 }

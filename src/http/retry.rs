@@ -72,7 +72,10 @@ fn random_u64() -> u64 {
 }
 
 /// How long the server asked us to wait: `Retry-After` (seconds or a date),
-/// else `X-RateLimit-Reset` (an RFC 5322 date).
+/// else `X-RateLimit-Reset` (an RFC 5322 date). Any number of seconds is
+/// taken as it is (the wait is compared with the policy's total by
+/// saturating arithmetic); a negative, fractional or unreadable value is no
+/// answer, and the policy's own backoff applies.
 pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     let get = |k: &str| headers.get(k).and_then(|v| v.to_str().ok()).map(str::trim);
     if let Some(v) = get("retry-after") {
@@ -118,7 +121,7 @@ where
             return Err(err);
         }
         let wait = err.retry_after().unwrap_or_else(|| policy.backoff(n));
-        if start.elapsed() + wait > policy.max_total {
+        if start.elapsed().saturating_add(wait) > policy.max_total {
             return Err(err);
         }
         tracing::debug!(attempt = n, wait_ms = u64::try_from(wait.as_millis()).unwrap_or(u64::MAX), error = %err, "retrying an API call");
@@ -182,6 +185,46 @@ mod tests {
             "{d:?}"
         );
         assert_eq!(retry_after(&HeaderMap::new()), None);
+        for odd in ["-5", "soon", "1.5", "", "99999999999999999999999"] {
+            let mut h = HeaderMap::new();
+            h.insert("retry-after", odd.parse().unwrap());
+            assert_eq!(retry_after(&h), None, "{odd:?}");
+        }
+        let mut h = HeaderMap::new();
+        h.insert("retry-after", "18446744073709551615".parse().unwrap());
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(u64::MAX)));
+    }
+
+    /// A wait longer than the policy's total (even the largest a header can
+    /// say) ends the retries with the error, after the first second too.
+    #[tokio::test]
+    async fn a_huge_retry_after_gives_up_instead_of_overflowing() {
+        let p = RetryPolicy {
+            max_attempts: 3,
+            base_delay: Duration::from_millis(1),
+            ..Default::default()
+        };
+        let mut calls = 0;
+        let started = Instant::now();
+        let r: Result<(), _> = run_if(&p, Retryable::is_retryable, || {
+            calls += 1;
+            let n = calls;
+            async move {
+                if n == 1 {
+                    // The first answer comes after a second, so that the
+                    // elapsed time is not zero when the huge wait is added.
+                    tokio::time::sleep(Duration::from_millis(1100)).await;
+                }
+                Err(SegmentError::RateLimited {
+                    message: None,
+                    retry_after: Some(Duration::from_secs(u64::MAX)),
+                })
+            }
+        })
+        .await;
+        assert!(r.is_err());
+        assert_eq!(calls, 1);
+        assert!(started.elapsed() < Duration::from_secs(5));
     }
 
     #[tokio::test]

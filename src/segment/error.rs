@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::http::{ApiError, ErrorBody, Failure, Retryable};
+use crate::http::{ApiError, ErrorBody, Failure, PagingError, Refused, Retryable};
 
 const MAKE_A_TOKEN: &str =
     "Create a Public API token with the Workspace Owner access level in Segment \
@@ -23,11 +23,24 @@ pub enum SegmentError {
     InsufficientAccess { status: u16 },
     #[error("Segment found no such object (HTTP 404{})", message_suffix(.message))]
     NotFound { message: Option<String> },
-    #[error("Segment is rate limiting this token (HTTP 429{}); retries ran out", message_suffix(.message))]
+    #[error("Segment is rate limiting this token (HTTP 429{}); {}", message_suffix(.message), waited(.retry_after))]
     RateLimited {
         message: Option<String>,
         retry_after: Option<Duration>,
     },
+    /// A redirect the transport refused to follow.
+    #[error(
+        "Segment answered HTTP {} redirecting to {}, which the provider does not follow: {} (a \
+         redirect is followed only within the same https origin, for reads). Nothing was sent \
+         there. Check segment_api_url (or SEGMENT_API_URL): EU workspaces use \
+         https://eu1.api.segmentapis.com.",
+        .0.status, .0.to, .0.why
+    )]
+    Redirect(Refused),
+    #[error("Segment's answer is larger than {limit} bytes, the most the provider reads of one answer or list")]
+    TooLarge { limit: usize },
+    #[error("Segment's list could not be read whole: {0}")]
+    Paging(#[from] PagingError),
     #[error("Segment answered HTTP {status}{}", message_suffix(.message))]
     Api {
         status: u16,
@@ -37,6 +50,18 @@ pub enum SegmentError {
     Transport(String),
     #[error("Segment's answer could not be read: {0}")]
     Decode(String),
+}
+
+/// What the retries did, given what the server asked for.
+fn waited(asked: &Option<Duration>) -> String {
+    match asked {
+        Some(d) if *d > crate::http::RetryPolicy::default().max_total => format!(
+            "it asked to wait {} s, longer than the provider waits in all ({} s)",
+            d.as_secs(),
+            crate::http::RetryPolicy::default().max_total.as_secs()
+        ),
+        _ => "retries ran out".to_string(),
+    }
 }
 
 fn message_suffix(m: &Option<String>) -> String {
@@ -108,6 +133,8 @@ impl ApiError for SegmentError {
         match f {
             Failure::Status(body) => SegmentError::from_body(&body),
             Failure::Transport { message, .. } => SegmentError::Transport(message),
+            Failure::Redirect(r) => SegmentError::Redirect(r),
+            Failure::TooLarge { limit } => SegmentError::TooLarge { limit },
         }
     }
     /// Every Segment call we make is a read.

@@ -3,26 +3,27 @@
 //!
 //! Every call takes the token to use, because data sources may override the
 //! provider's. Lists are read page by page (`pagination[count]=200`, then the
-//! cursor) until `next` is absent, null or empty; a cursor seen twice is an
-//! error, not a loop. Rate limits (429) and server or connection failures are
+//! cursor) until `next` is absent, null or empty; a cursor seen twice, or
+//! more than [`MAX_PAGES`] pages or 32 MiB, is an error, not a loop. Rate limits (429) and server or connection failures are
 //! retried by the shared transport (`crate::http`). Error bodies are never
 //! echoed whole: we show Segment's own message, scrubbed, cut short.
 
 mod error;
 
-use std::collections::HashSet;
-
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::http::{encode_segment, join_url, Idempotent, Prepared, Transport};
+use crate::http::{encode_segment, join_url, Idempotent, Pager, Prepared, Transport, MAX_BODY};
 pub use error::SegmentError;
 
 use crate::secret::Secret;
 
 /// The page size we ask for: the most Segment's v1 IAM lists allow.
 pub const PAGE_SIZE: u32 = 200;
+/// The most pages of one list: 100,000 items, within
+/// [`crate::http::paging::LIST_BYTES`] in all.
+pub const MAX_PAGES: u32 = 500;
 
 /// A Segment workspace (`WorkspaceV1`).
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
@@ -198,7 +199,9 @@ impl SegmentClient {
         join_url(&self.base, path)
     }
 
-    /// Reads every page of a list: `{"data": {"<key>": [...], "pagination": {"next": ...}}}`.
+    /// Reads every page of a list: `{"data": {"<key>": [...], "pagination": {"next": ...}}}`,
+    /// at most [`MAX_PAGES`] pages and [`crate::http::paging::LIST_BYTES`]
+    /// bytes, else an error.
     async fn list<T: DeserializeOwned>(
         &self,
         path: &str,
@@ -206,7 +209,7 @@ impl SegmentClient {
     ) -> Result<Vec<T>, SegmentError> {
         let list_started = std::time::Instant::now();
         let mut out = Vec::new();
-        let mut seen = HashSet::new();
+        let mut pager = Pager::new(format!("Segment's /{path}"), MAX_PAGES);
         let mut cursor: Option<String> = None;
         loop {
             let mut query = vec![("pagination[count]", PAGE_SIZE.to_string())];
@@ -214,7 +217,14 @@ impl SegmentClient {
                 query.push(("pagination[cursor]", c.clone()));
             }
             let page_started = std::time::Instant::now();
-            let page: Page<T> = self.get(path, &query, token).await?;
+            let bytes = match (
+                self.get_raw(path, &query, token, pager.room()).await,
+                pager.overflowed(),
+            ) {
+                (Err(SegmentError::TooLarge { .. }), Some(bound)) => return Err(bound.into()),
+                (read, _) => read?,
+            };
+            let page: Page<T> = decode(&bytes)?;
             tracing::trace!(
                 path,
                 ms = u64::try_from(page_started.elapsed().as_millis()).unwrap_or(u64::MAX),
@@ -222,21 +232,17 @@ impl SegmentClient {
             );
             out.extend(page.items);
             let next = page.pagination.and_then(|p| p.next).unwrap_or_default();
-            if next.is_empty() {
+            if !pager.advance(bytes.len(), &next)? {
                 tracing::debug!(
                     path,
                     items = out.len(),
+                    pages = pager.pages(),
                     ms = u64::try_from(list_started.elapsed().as_millis()).unwrap_or(u64::MAX),
                     "list read"
                 );
                 return Ok(out);
             }
-            if !seen.insert(next.to_string()) {
-                return Err(SegmentError::Decode(format!(
-                    "Segment returned the same page cursor twice while listing {path}; stopping instead of looping"
-                )));
-            }
-            cursor = Some(next.to_string());
+            cursor = Some(next);
         }
     }
 
@@ -246,10 +252,21 @@ impl SegmentClient {
         query: &[(&str, String)],
         token: &Secret,
     ) -> Result<T, SegmentError> {
+        let bytes = self.get_raw(path, query, token, MAX_BODY).await?;
+        decode(&bytes)
+    }
+
+    /// A `GET`'s answer, at most `limit` bytes.
+    async fn get_raw(
+        &self,
+        path: &str,
+        query: &[(&str, String)],
+        token: &Secret,
+        limit: usize,
+    ) -> Result<bytes::Bytes, SegmentError> {
         let url = self.url(path);
-        let body = self
-            .transport
-            .send(Idempotent::Yes, || async {
+        self.transport
+            .send_within(Idempotent::Yes, limit, || async {
                 let request = self
                     .transport
                     .client()
@@ -265,11 +282,15 @@ impl SegmentClient {
                     secrets: vec![token.clone()],
                 })
             })
-            .await?;
-        let env: Envelope<T> =
-            serde_json::from_slice(&body).map_err(|e| SegmentError::Decode(e.to_string()))?;
-        Ok(env.data)
+            .await
     }
+}
+
+/// An answer's `data`.
+fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, SegmentError> {
+    let env: Envelope<T> =
+        serde_json::from_slice(bytes).map_err(|e| SegmentError::Decode(e.to_string()))?;
+    Ok(env.data)
 }
 
 /// Decodes `body` as each answer and each error this client reads (for the
@@ -295,7 +316,7 @@ mod tests {
 
     #[test]
     fn urls_keep_the_base_path() {
-        let http = Transport::new(reqwest::Client::new());
+        let http = Transport::new().unwrap();
         let c = SegmentClient::new(
             http.clone(),
             url::Url::parse("http://127.0.0.1:9/segment").unwrap(),

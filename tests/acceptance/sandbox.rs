@@ -159,6 +159,19 @@ impl Sandbox {
 }
 
 impl Sandbox {
+    /// Empties the request log.
+    pub fn clear_requests(&self) {
+        let url = format!("{}/__sandbox/requests", self.url());
+        block_on(async move {
+            let r = reqwest::Client::new()
+                .delete(&url)
+                .send()
+                .await
+                .expect("DELETE");
+            assert!(r.status().is_success(), "requests not cleared");
+        });
+    }
+
     /// Drops every fault not yet used up.
     pub fn clear_faults(&self) {
         let url = format!("{}/__sandbox/faults", self.url());
@@ -184,7 +197,7 @@ impl Sandbox {
             client_secret: Secret::new(self.var("CONDUCTORONE_CLIENT_SECRET").to_string()),
         };
         terraform_provider_conductorone::conductorone::C1Client::new(
-            Transport::new(reqwest::Client::new()),
+            Transport::new().unwrap(),
             &auth,
         )
         .expect("client")

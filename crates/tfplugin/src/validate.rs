@@ -19,44 +19,82 @@ pub fn not_empty(v: &Value, path: &AttributePath, diags: &mut Diagnostics) {
 }
 
 /// An absolute `https` URL, or `http` to a loopback address (local test
-/// servers). Returns the parsed URL when valid.
+/// servers), whose host is a DNS name or an IP address, with no user or
+/// password, query or fragment. Returns the parsed URL when valid. Messages
+/// never show a user or password the value carries.
 pub fn service_url(v: &Value, path: &AttributePath, diags: &mut Diagnostics) -> Option<url::Url> {
     let Value::String(s) = v else { return None };
-    let bad = |diags: &mut Diagnostics, why: String| {
-        diags.error_at(
-            path.clone(),
-            "Invalid URL",
-            format!("{path} must be an absolute https:// URL: {why}."),
-        );
-    };
-    let u = match url::Url::parse(s.trim()) {
-        Ok(u) => u,
-        Err(e) => {
-            bad(diags, format!("{s:?} is not a URL ({e})"));
-            return None;
+    match check_service_url(s) {
+        Ok(u) => Some(u),
+        Err(why) => {
+            diags.error_at(
+                path.clone(),
+                "Invalid URL",
+                format!("{path} must be an absolute https:// URL: {why}."),
+            );
+            None
         }
-    };
+    }
+}
+
+/// Why `s` is no service URL, in words that never show its credentials.
+fn check_service_url(s: &str) -> Result<url::Url, String> {
+    let shown = redact_userinfo(s.trim());
+    let u = url::Url::parse(s.trim()).map_err(|e| format!("{shown:?} is not a URL ({e})"))?;
+    if !u.username().is_empty() || u.password().is_some() {
+        return Err(format!(
+            "{shown:?} carries credentials, which URLs must not"
+        ));
+    }
     match u.scheme() {
         "https" => {}
         "http" if is_loopback(&u) => {}
-        "http" => {
-            bad(diags, format!("{s:?} uses plain http, which is allowed only for loopback addresses (127.0.0.1, ::1, localhost)"));
-            return None;
+        "http" => return Err(format!("{shown:?} uses plain http, which is allowed only for loopback addresses (127.0.0.1, ::1, localhost)")),
+        other => return Err(format!("{shown:?} has scheme {other:?}")),
+    }
+    match u.host() {
+        None => return Err(format!("{shown:?} has no host")),
+        Some(url::Host::Domain(d)) if !is_dns_name(d) => {
+            return Err(format!("the host of {shown:?} is not a valid DNS name"))
         }
-        other => {
-            bad(diags, format!("{s:?} has scheme {other:?}"));
-            return None;
-        }
+        Some(_) => {}
     }
-    if u.host_str().is_none_or(str::is_empty) {
-        bad(diags, format!("{s:?} has no host"));
-        return None;
+    if u.query().is_some() || u.fragment().is_some() {
+        return Err(format!(
+            "{shown:?} has a query or fragment (?, #), which a service address never needs"
+        ));
     }
-    if !u.username().is_empty() || u.password().is_some() {
-        bad(diags, "URLs must not carry credentials".to_string());
-        return None;
+    Ok(u)
+}
+
+/// `s` with any user and password before its host replaced by `REDACTED`
+/// (`https://user:pw@host/x` → `https://REDACTED@host/x`), whether or not it
+/// parses as a URL: the one form in which a URL may be shown.
+pub fn redact_userinfo(s: &str) -> String {
+    let start = s.find("://").map_or(0, |i| i + 3);
+    let rest = &s[start..];
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{}REDACTED{}", &s[..start], &rest[at..]),
+        None => s.to_string(),
     }
-    Some(u)
+}
+
+/// A DNS host name: dot-separated labels of letters, digits and hyphens
+/// (not at either end of a label), 1 to 63 characters each, 253 in all; a
+/// final dot is allowed.
+pub fn is_dns_name(s: &str) -> bool {
+    let name = s.strip_suffix('.').unwrap_or(s);
+    !name.is_empty()
+        && name.len() <= 253
+        && name.split('.').all(|label| {
+            (1..=63).contains(&label.len())
+                && label
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+        })
 }
 
 /// True for `localhost` and loopback IP addresses.
@@ -72,6 +110,52 @@ pub fn is_loopback(u: &url::Url) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_password_in_a_url_is_never_shown() {
+        for bad in [
+            "http://user:s3cr3t-pw@segment.example.com",
+            "https://user:s3cr3t-pw@host/x",
+            "user:s3cr3t-pw@host",
+            "http://user:s3cr3t-pw@127.0.0.1:1/",
+            "ftp://user:s3cr3t-pw@host/",
+            "https://user:s3cr3t-pw@ho st/",
+        ] {
+            let d = check(bad);
+            let text = d
+                .iter()
+                .map(|d| format!("{} {}", d.summary, d.detail))
+                .collect::<String>();
+            assert!(d.has_errors(), "{bad}");
+            assert!(!text.contains("s3cr3t"), "{bad}: {text}");
+            assert!(text.contains("REDACTED"), "{bad}: {text}");
+        }
+        assert_eq!(
+            redact_userinfo("https://a:b@h/p@q"),
+            "https://REDACTED@h/p@q"
+        );
+        assert_eq!(redact_userinfo("https://h/p@q"), "https://h/p@q");
+    }
+
+    #[test]
+    fn dns_names() {
+        for good in ["localhost", "acme.conductor.one", "a-b.c", "x.", "a1.b2"] {
+            assert!(is_dns_name(good), "{good}");
+        }
+        for bad in [
+            "",
+            "evil.example?.conductor.one",
+            "evil.example#.conductor.one",
+            "evil.example\\.conductor.one",
+            "a..b",
+            "-a.b",
+            "a_b.c",
+            "a b",
+            &"a".repeat(64),
+        ] {
+            assert!(!is_dns_name(bad), "{bad}");
+        }
+    }
 
     fn check(s: &str) -> Diagnostics {
         let mut d = Diagnostics::new();
@@ -92,6 +176,10 @@ mod tests {
             "ftp://x",
             "https://u:p@x.com",
             "",
+            "https://evil.example?.conductor.one",
+            "https://evil.example#.conductor.one",
+            "https://evil_example.com",
+            "https://-evil.com",
         ] {
             let d = check(bad);
             assert!(d.has_errors(), "{bad} should be refused");
@@ -100,6 +188,13 @@ mod tests {
                 Some(AttributePath::new("server_url"))
             );
         }
+        assert!(check("https://acme.conductor.one/").is_empty());
+        assert!(check("https://10.0.0.1:8443/x").is_empty());
+        assert!(check("https://xn--bcher-kva.example/").is_empty());
+        assert!(
+            check("https://bücher.example/").is_empty(),
+            "IDNs are punycoded"
+        );
         let mut d = Diagnostics::new();
         service_url(&Value::Unknown, &AttributePath::new("x"), &mut d);
         service_url(&Value::Null, &AttributePath::new("x"), &mut d);
