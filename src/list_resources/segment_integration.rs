@@ -16,7 +16,8 @@ use tfplugin::typed::{Listed, TypedListResource};
 use crate::conductorone::{App, C1Client, Connector};
 use crate::glue::{c1_call, Shared};
 use crate::resources::segment_integration::{
-    is_pending, SegmentIntegrationIdentity, SegmentIntegrationModel, SEGMENT_CATALOG_ID,
+    held_by_a_create, marker_key, MarkerKey, SegmentIntegrationIdentity, SegmentIntegrationModel,
+    SEGMENT_CATALOG_ID,
 };
 
 /// Finds the Segment connectors of the ConductorOne tenant, across every
@@ -89,28 +90,31 @@ impl SegmentIntegrationList {
                     .at(AttributePath::new("display_name_regex"))
             })?;
         let c1 = self.shared.conductorone()?;
+        let key = marker_key(&self.shared)?;
         let apps = apps_to_search(ctx, &c1, config.app_id.as_deref()).await?;
         const SUMMARY: &str = "Cannot list the Segment connectors";
         let found = c1.connectors_of_catalog(SEGMENT_CATALOG_ID, Some(apps));
         let found = c1_call(ctx, SUMMARY, None, found).await?;
-        send_all(out, found, name_filter.as_ref(), diags).await
+        send_all(out, found, name_filter.as_ref(), &key, diags).await
     }
 }
 
 /// Sends the connectors whose name `name_filter` matches, until Terraform
-/// wants no more; those an interrupted create holds get a warning instead.
+/// wants no more; those an interrupted create of this provider holds (a
+/// marker `key` verifies) get a warning instead.
 async fn send_all(
     out: &mut Out<'_>,
     found: Vec<(App, Connector)>,
     name_filter: Option<&Regex>,
+    key: &MarkerKey,
     diags: &mut Diagnostics,
 ) -> Result<(), Diagnostic> {
     for (app, c) in found {
         if name_filter.is_some_and(|r| !r.is_match(&c.display_name)) {
             continue;
         }
-        if is_pending(&c.description) || is_pending(&app.description) {
-            diags.push(held_by_a_create(&app, &c));
+        if held_by_a_create(key, &app, &c) {
+            diags.push(left_out(&app, &c));
             continue;
         }
         if !send(out, &app, &c).await? {
@@ -155,14 +159,17 @@ async fn apps_to_search(
 }
 
 /// A connector that an interrupted create left behind (it carries the
-/// create's pending marker, or its app does) is not offered for import:
-/// the next apply of that create adopts it, and importing it too would make
-/// two resources of one connector.
-fn held_by_a_create(app: &App, c: &Connector) -> Diagnostic {
+/// create's valid pending marker, or its app does) is not offered for
+/// import: the next apply of that create adopts it, and importing it too
+/// would make two resources of one connector. (A marker these credentials
+/// did not make holds nothing: such a connector is listed.)
+fn left_out(app: &App, c: &Connector) -> Diagnostic {
     Diagnostic::warning(
         "Connector left out: an interrupted create holds it",
         format!(
-            "Connector {} ({:?}) in app {} ({:?}) carries the pending marker of a Terraform create that was interrupted;              the next apply of that configuration adopts it. To adopt it here instead, import it by ID.",
+            "Connector {} ({:?}) in app {} ({:?}) carries the pending marker of a Terraform create \
+             that was interrupted; the next apply of that configuration adopts it. To adopt it \
+             here instead, import it by ID.",
             c.id, c.display_name, app.id, app.display_name
         ),
     )

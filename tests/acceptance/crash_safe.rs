@@ -13,6 +13,8 @@ use crate::sandbox::{block_on, Sandbox};
 enum Step {
     App,
     Connector,
+    /// The made app's marker comes to name the connector.
+    Bind,
     Owners,
 }
 
@@ -46,6 +48,9 @@ fn fault(step: Step, loss: Loss) -> Value {
     let (path, skip) = match step {
         Step::App => ("/api/v1/apps", 0),
         Step::Connector => ("/api/v1/apps/*/connectors/create", 0),
+        // The first POST under the app is the connector's create; the next
+        // records the connector in the app's marker.
+        Step::Bind => ("/api/v1/apps/*", 1),
         // The first POST under connectors/ is the create; the next sets
         // the name and owners.
         Step::Owners => ("/api/v1/apps/*/connectors/*", 1),
@@ -65,6 +70,10 @@ fn committed(sb: &Sandbox, step: Step, apps_before: usize, name: &str) -> bool {
     match step {
         Step::App => sb.apps().len() > apps_before,
         Step::Connector => !sb.connectors().is_empty(),
+        Step::Bind => sb
+            .apps()
+            .iter()
+            .any(|a| a["description"].as_str().unwrap_or("").contains(" c=")),
         Step::Owners => sb.connectors().iter().any(|c| c["displayName"] == name),
     }
 }
@@ -199,7 +208,7 @@ fn run_cases(tf: &Terraform, cases: &[(Step, Loss, bool)]) {
 fn a_lost_answer_at_each_create_step_leaves_one_app_and_one_connector() {
     let mut cases = Vec::new();
     for loss in LOSSES {
-        for step in [Step::App, Step::Connector, Step::Owners] {
+        for step in [Step::App, Step::Connector, Step::Bind, Step::Owners] {
             cases.push((step, loss, false));
         }
         for step in [Step::Connector, Step::Owners] {

@@ -193,13 +193,16 @@ fn query_narrows_by_app_and_name() {
         all.success();
         assert_eq!(results(&all.stdout).len(), 6, "{}", all.all());
 
+        // A marker this provider's key did not make holds nothing.
+        let forged = mark_pending(&sb, "Segment (env-4)", false);
         // A connector an interrupted create left pending is not offered.
-        let held = mark_pending(&sb, "Segment (env-3)");
+        let held = mark_pending(&sb, "Segment (env-3)", true);
         let out = query_dir(tf, &sb, "").run(&["query", "-no-color"]);
         out.success()
             .contains("Connector left out: an interrupted create holds it")
             .contains(&held);
         assert_eq!(results(&out.stdout).len(), 5, "{}", out.all());
+        assert!(out.stdout.contains(&forged), "{}", out.all());
 
         let by_name = query_dir(
             tf,
@@ -313,9 +316,31 @@ fn plan_generates_config_for_an_import_block() {
 
 /// Gives the connector named `name` the pending marker of an interrupted
 /// create; returns its ID.
-fn mark_pending(sb: &Sandbox, name: &str) -> String {
+fn mark_pending(sb: &Sandbox, name: &str, valid: bool) -> String {
+    use terraform_provider_conductorone::conductorone::Credentials;
+    use terraform_provider_conductorone::resources::segment_integration::{
+        Kind, Marker, MarkerKey,
+    };
     let c1 = sb.c1();
     let name = name.to_string();
+    // As the provider's own interrupted create marks it (with the key from
+    // the sandbox's client secret), or as anyone else could.
+    let key = MarkerKey::for_credentials(&Credentials::ClientCredentials {
+        server_url: url::Url::parse(sb.url()).unwrap(),
+        client_id: sb.var("CONDUCTORONE_CLIENT_ID").to_string(),
+        client_secret: terraform_provider_conductorone::secret::Secret::new(
+            sb.var("CONDUCTORONE_CLIENT_SECRET").to_string(),
+        ),
+    });
+    let marker = Marker {
+        fingerprint: 0x0123_4567_89ab_cdef,
+        attempt: 0xfedc_ba98_7654_3210,
+        connector: None,
+    };
+    let description = match valid {
+        true => marker.add_to("Made by hand.", &key, Kind::Connector),
+        false => "Made by hand. [terraform-pending f=0123456789abcdef a=fedcba9876543210 m=00000000000000000000000000000000]".into(),
+    };
     crate::sandbox::block_on(async move {
         let apps = c1.all_apps().await.unwrap();
         let found = c1
@@ -327,9 +352,7 @@ fn mark_pending(sb: &Sandbox, name: &str) -> String {
             .find(|(_, c)| c.display_name == name)
             .unwrap();
         let patch = terraform_provider_conductorone::conductorone::ConnectorPatch {
-            description: Some(
-                "Made by hand. [terraform-pending f=0123456789abcdef a=fedcba9876543210]".into(),
-            ),
+            description: Some(description),
             ..Default::default()
         };
         c1.update_connector(&c, &patch).await.unwrap();

@@ -15,7 +15,7 @@ use tfplugin::typed::Change;
 use tfplugin::AttributePath;
 
 use super::model::workspace_note;
-use super::pending::{self, Found, Marker};
+use super::pending::{self, Found, Kind, Marker, MarkerKey};
 use super::token::Checked;
 use super::{
     c1_call, c1_error, path, Model, SegmentIntegration, APP_DESCRIPTION, DEFAULT_NAME,
@@ -32,21 +32,28 @@ use crate::glue::cancellable;
 const CREATE_ATTEMPTS: u32 = 5;
 
 /// Where the connector goes: the app given by `app_id`, the resource's own
-/// app from its state, or an app this create made or adopted (pending, with
-/// its description).
+/// app from its state, or an app this create made or adopted (pending: its
+/// description and the marker in it).
 #[derive(Clone, Debug, PartialEq, Eq)]
 enum AppOrigin {
     Given,
     Existing,
-    Made(String),
-    Adopted(String),
+    Made(PendingApp),
+    Adopted(PendingApp),
+}
+
+/// A pending app's description, and the valid marker it carries.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct PendingApp {
+    description: String,
+    marker: Marker,
 }
 
 impl AppOrigin {
-    /// The app's description, when the app is pending.
-    fn pending(&self) -> Option<&str> {
+    /// The app's description and marker, when the app is pending.
+    fn pending(&self) -> Option<&PendingApp> {
         match self {
-            AppOrigin::Made(d) | AppOrigin::Adopted(d) => Some(d),
+            AppOrigin::Made(p) | AppOrigin::Adopted(p) => Some(p),
             _ => None,
         }
     }
@@ -66,11 +73,12 @@ impl SegmentIntegration {
     ) -> Option<Model> {
         let started = async {
             let c1 = self.c1()?;
+            let key = self.marker_key()?;
             let checked = self.checked_token(ctx, &change.config).await?;
             let owners = owners_for(ctx, &c1, &change.planned).await?;
-            Ok::<_, Diagnostic>((c1, checked, owners))
+            Ok::<_, Diagnostic>((c1, key, checked, owners))
         };
-        let (c1, checked, owners) = match started.await {
+        let (c1, key, checked, owners) = match started.await {
             Ok(x) => x,
             Err(d) => return fail(diags, d, None),
         };
@@ -86,42 +94,74 @@ impl SegmentIntegration {
             c1: &c1,
             planned: &change.planned,
             marker: &marker,
+            key: &key,
         };
-        let origin = match at.app(existing.is_some(), &mut m, diags).await {
+        let mut ignored = Ignored::default();
+        let made = at
+            .make(
+                existing.is_some(),
+                m,
+                checked.as_ref(),
+                &owners,
+                &mut ignored,
+                diags,
+            )
+            .await;
+        ignored.report(&key, diags);
+        made
+    }
+}
+
+/// One create's context: the client, the plan, the attempt's marker and the
+/// key that authenticates markers.
+struct Where<'a> {
+    ctx: &'a Context,
+    c1: &'a C1Client,
+    planned: &'a Model,
+    marker: &'a Marker,
+    key: &'a MarkerKey,
+}
+
+impl Where<'_> {
+    /// The steps from the app on: what exists is returned even on failure.
+    async fn make(
+        &self,
+        existing: bool,
+        mut m: Model,
+        checked: Option<&Checked>,
+        owners: &[String],
+        ignored: &mut Ignored,
+        diags: &mut Diagnostics,
+    ) -> Option<Model> {
+        let origin = match self.app(existing, &mut m, ignored, diags).await {
             Ok(o) => o,
-            Err(d) => return fail(diags, d, existing.is_some().then_some(m)),
+            Err(d) => return fail(diags, d, existing.then_some(m)),
         };
-        let (created, adopted) = match at
-            .connector(&m, checked.as_ref(), &owners, &origin, diags)
+        let (created, adopted) = match self
+            .connector(&m, checked, owners, &origin, ignored, diags)
             .await
         {
             Ok(c) => c,
             Err(d) => return fail(diags, d, Some(m)),
         };
         m = m.refreshed(&created);
-        let token = if adopted { checked.as_ref() } else { None };
-        let settled = match at.settle(&created, &owners, &origin, token).await {
+        let origin = match self.bind(&m, &created, origin).await {
+            Ok(o) => o,
+            Err(d) => return fail(diags, d, Some(m)),
+        };
+        let token = if adopted { checked } else { None };
+        let settled = match self.settle(&created, owners, &origin, token).await {
             Ok(c) => c,
             Err(d) => return fail(diags, d, Some(m)),
         };
         m = m.refreshed(&settled);
-        match at.finish(&m, &settled, &origin).await {
+        match self.finish(&m, &settled, &origin).await {
             Ok(Some(cleared)) => Some(m.refreshed(&cleared)),
             Ok(None) => Some(m),
             Err(d) => fail(diags, d, Some(m)),
         }
     }
-}
 
-/// One create's context: the client, the plan and the attempt's marker.
-struct Where<'a> {
-    ctx: &'a Context,
-    c1: &'a C1Client,
-    planned: &'a Model,
-    marker: &'a Marker,
-}
-
-impl Where<'_> {
     /// The app: the resource's own (renamed, when re-made in after its
     /// connector vanished), the one given by `app_id`, one left pending by
     /// an interrupted create of this configuration, or a new one.
@@ -129,6 +169,7 @@ impl Where<'_> {
         &self,
         existing: bool,
         m: &mut Model,
+        ignored: &mut Ignored,
         diags: &mut Diagnostics,
     ) -> Result<AppOrigin, Diagnostic> {
         let managed = self.planned.managed_app == Some(true);
@@ -160,11 +201,17 @@ impl Where<'_> {
             look,
         )
         .await?;
-        let (app, origin) = match pending::adoptable(apps, |a| &a.description, self.marker) {
+        let scan = pending::adoptable(apps, |a| &a.description, self.marker, self.key, Kind::App);
+        ignored.apps(&scan.ignored);
+        let (app, origin) = match scan.found {
             Found::One(app) => {
                 diags.push(adopted("app", &app.display_name, &app.id).at(path(|m| &mut m.app_id)));
-                let origin = AppOrigin::Adopted(app.description.clone());
-                (app, origin)
+                let marker = self.key.valid(Kind::App, &app.description);
+                let pending = PendingApp {
+                    description: app.description.clone(),
+                    marker: marker.unwrap_or_else(|| self.marker.clone()),
+                };
+                (app, AppOrigin::Adopted(pending))
             }
             Found::Several(apps) => {
                 let ids: Vec<&str> = apps.iter().map(|a| a.id.as_str()).collect();
@@ -172,7 +219,7 @@ impl Where<'_> {
                     .at(path(|m| &mut m.app_display_name)));
             }
             Found::Nothing => {
-                let description = self.marker.add_to(APP_DESCRIPTION);
+                let description = self.marker.add_to(APP_DESCRIPTION, self.key, Kind::App);
                 let app = self
                     .create_or_recover(
                         "Cannot create the ConductorOne app",
@@ -180,11 +227,21 @@ impl Where<'_> {
                         || self.c1.create_app(&name, &description),
                         || async {
                             let apps = self.c1.apps_named(&name).await?;
-                            Ok(pending::own(apps, |a| &a.description, self.marker))
+                            Ok(pending::own(
+                                apps,
+                                |a| &a.description,
+                                self.marker,
+                                self.key,
+                                Kind::App,
+                            ))
                         },
                     )
                     .await?;
-                (app, AppOrigin::Made(description))
+                let pending = PendingApp {
+                    description,
+                    marker: self.marker.clone(),
+                };
+                (app, AppOrigin::Made(pending))
             }
         };
         m.app_id = Some(app.id);
@@ -200,18 +257,18 @@ impl Where<'_> {
         checked: Option<&Checked>,
         owners: &[String],
         origin: &AppOrigin,
+        ignored: &mut Ignored,
         diags: &mut Diagnostics,
     ) -> Result<(Connector, bool), Diagnostic> {
         let app_id = m.app_id.clone().unwrap_or_default();
         if !matches!(origin, AppOrigin::Made(_)) {
-            if let Some(c) = self.pending_connector(&app_id, origin).await? {
+            if let Some(c) = self.pending_connector(&app_id, origin, ignored).await? {
                 diags.push(adopted("connector", &c.display_name, &c.id).at(path(|m| &mut m.id)));
                 return Ok((c, true));
             }
         }
-        let description = self
-            .marker
-            .add_to(&workspace_note(checked.map(|c| &c.workspace)));
+        let note = workspace_note(checked.map(|c| &c.workspace));
+        let description = self.marker.add_to(&note, self.key, Kind::Connector);
         let new = NewConnector {
             app_id: &app_id,
             catalog_id: SEGMENT_CATALOG_ID,
@@ -235,7 +292,13 @@ impl Where<'_> {
                 || self.c1.create_connector(&new),
                 || async {
                     let all = self.c1.connectors(&app_id).await?;
-                    Ok(pending::own(all, |c| &c.description, self.marker))
+                    Ok(pending::own(
+                        all,
+                        |c| &c.description,
+                        self.marker,
+                        self.key,
+                        Kind::Connector,
+                    ))
                 },
             )
             .await?;
@@ -243,13 +306,14 @@ impl Where<'_> {
     }
 
     /// A Segment connector in the app left pending by an interrupted create
-    /// of this configuration. In an app that is itself pending, its one
-    /// Segment connector belongs to the interrupted create even once the
-    /// connector's own marker is cleared (the create clears it first).
+    /// of this configuration: the one an adopted app's marker names, else
+    /// one whose own valid marker says so. An unmarked connector, or one
+    /// whose marker this provider's key did not make, is never adopted.
     async fn pending_connector(
         &self,
         app_id: &str,
         origin: &AppOrigin,
+        ignored: &mut Ignored,
     ) -> Result<Option<Connector>, Diagnostic> {
         let look = self.c1.connectors(app_id);
         let all = c1_call(
@@ -263,13 +327,22 @@ impl Where<'_> {
             .into_iter()
             .filter(|c| c.catalog_id == SEGMENT_CATALOG_ID)
             .collect();
-        let contained = matches!(origin, AppOrigin::Adopted(_));
-        match pending::adoptable(segment.clone(), |c| &c.description, self.marker) {
+        let named = origin.pending().and_then(|p| p.marker.connector.as_deref());
+        if let Some(c) = named.and_then(|id| segment.iter().find(|c| c.id == id)) {
+            return Ok(Some(c.clone()));
+        }
+        let scan = pending::adoptable(
+            segment,
+            |c| &c.description,
+            self.marker,
+            self.key,
+            Kind::Connector,
+        );
+        ignored.connectors(&scan.ignored);
+        match scan.found {
             Found::One(c) => Ok(Some(c)),
-            Found::Nothing if contained && segment.len() == 1 => Ok(segment.into_iter().next()),
-            Found::Nothing if !contained || segment.is_empty() => Ok(None),
+            Found::Nothing => Ok(None),
             Found::Several(found) => Err(several_connectors(app_id, &found)),
-            Found::Nothing => Err(several_connectors(app_id, &segment)),
         }
     }
 
@@ -287,7 +360,7 @@ impl Where<'_> {
         C: Fn() -> CF,
         CF: Future<Output = Result<T, C1Error>>,
         F: Fn() -> FF,
-        FF: Future<Output = Result<Option<T>, C1Error>>,
+        FF: Future<Output = Result<Found<T>, C1Error>>,
     {
         let mut tries = 0;
         loop {
@@ -302,9 +375,10 @@ impl Where<'_> {
             tracing::warn!(error = %e, tries, "a create's answer was lost; looking for what it made");
             let looked = c1_call(self.ctx, summary, at(&e), find()).await;
             match looked {
-                Ok(Some(made)) => return Ok(made),
-                Ok(None) if tries < CREATE_ATTEMPTS => {}
-                Ok(None) | Err(_) => return Err(lost(summary, &e, at(&e))),
+                Ok(Found::One(made)) => return Ok(made),
+                Ok(Found::Nothing) if tries < CREATE_ATTEMPTS => {}
+                Ok(Found::Several(_)) => return Err(copied(summary, at(&e))),
+                Ok(Found::Nothing) | Err(_) => return Err(lost(summary, &e, at(&e))),
             }
             cancellable(
                 self.ctx,
@@ -314,9 +388,46 @@ impl Where<'_> {
         }
     }
 
+    /// In a pending app, its marker comes to name the connector (under the
+    /// MAC), so that the connector's own marker can go before the app's:
+    /// whichever step a crash stops at, a valid marker vouches for both.
+    async fn bind(
+        &self,
+        m: &Model,
+        connector: &Connector,
+        origin: AppOrigin,
+    ) -> Result<AppOrigin, Diagnostic> {
+        let Some(p) = origin.pending() else {
+            return Ok(origin);
+        };
+        let marker = p.marker.naming(&connector.id);
+        if marker == p.marker {
+            return Ok(origin);
+        }
+        let app_id = m.app_id.clone().unwrap_or_default();
+        let description = marker.add_to(&p.description, self.key, Kind::App);
+        let bound = self.c1.set_app_description(&app_id, &description);
+        c1_call(
+            self.ctx,
+            "Cannot record the new connector on its app",
+            None,
+            bound,
+        )
+        .await?;
+        let pending = PendingApp {
+            description,
+            marker,
+        };
+        Ok(match origin {
+            AppOrigin::Made(_) => AppOrigin::Made(pending),
+            _ => AppOrigin::Adopted(pending),
+        })
+    }
+
     /// Sets the name and owners where the create call could not (the create
     /// with a config takes no name), and the token on an adopted connector.
-    /// In a pending app the connector's marker is cleared here too.
+    /// In a pending app (whose marker now names the connector) the
+    /// connector's marker is cleared here too.
     async fn settle(
         &self,
         created: &Connector,
@@ -343,7 +454,7 @@ impl Where<'_> {
                 Some(&checked.token),
             ));
             let note = workspace_note(Some(&checked.workspace));
-            patch.description = Some(self.marker.add_to(&note));
+            patch.description = Some(self.marker.add_to(&note, self.key, Kind::Connector));
         }
         if origin.pending().is_some() {
             let d = patch
@@ -375,9 +486,9 @@ impl Where<'_> {
         origin: &AppOrigin,
     ) -> Result<Option<Connector>, Diagnostic> {
         const SUMMARY: &str = "Cannot mark the new connector complete";
-        if let Some(description) = origin.pending() {
+        if let Some(p) = origin.pending() {
             let app_id = m.app_id.clone().unwrap_or_default();
-            let description = pending::strip(description);
+            let description = pending::strip(&p.description);
             let cleared = self.c1.set_app_description(&app_id, &description);
             c1_call(self.ctx, SUMMARY, None, cleared).await?;
             return Ok(None);
@@ -403,6 +514,72 @@ fn adopted(what: &str, name: &str, id: &str) -> Diagnostic {
              tracked instead of making another."
         ),
     )
+}
+
+/// Objects marked pending for this configuration whose markers this
+/// provider's key did not make, for one warning.
+#[derive(Default)]
+struct Ignored(Vec<String>);
+
+impl Ignored {
+    fn apps(&mut self, apps: &[crate::conductorone::App]) {
+        let named = apps
+            .iter()
+            .map(|a| format!("app {:?} ({})", a.display_name, a.id));
+        self.0.extend(named);
+    }
+
+    fn connectors(&mut self, connectors: &[Connector]) {
+        let named = connectors.iter().map(|c| {
+            format!(
+                "connector {:?} ({}) in app {}",
+                c.display_name, c.id, c.app_id
+            )
+        });
+        self.0.extend(named);
+    }
+
+    /// One warning naming everything ignored, if anything was.
+    fn report(self, key: &MarkerKey, diags: &mut Diagnostics) {
+        if self.0.is_empty() {
+            return;
+        }
+        let why = if key.durable {
+            "were not made with this provider's credentials (the marker is forged, or was made \
+             with another client secret or by a run authenticated with an access token or a \
+             workload identity)"
+        } else {
+            "cannot be proved to be this configuration's: with an access token or a workload \
+             identity, the provider recognises only the markers of its own run"
+        };
+        diags.push(Diagnostic::warning(
+            format!(
+                "Ignored {} ConductorOne object(s) marked pending for this configuration",
+                self.0.len()
+            ),
+            format!(
+                "{} carry the pending marker of an interrupted create of this configuration, but \
+                 its markers {why}. They were not adopted and nothing was sent to them; this \
+                 apply made its own. Delete them in ConductorOne if no one needs them.",
+                self.0.join(", ")
+            ),
+        ));
+    }
+}
+
+/// The look after a lost create found its marker on several objects:
+/// someone copied it.
+fn copied(summary: &str, at: Option<AttributePath>) -> Diagnostic {
+    let d = Diagnostic::error(
+        summary,
+        "The create's answer was lost, and its pending marker is now on several objects: \
+         someone copied it. Which one the create made cannot be told; nothing was adopted. \
+         Check the objects in ConductorOne, delete the ones you do not want, and apply again.",
+    );
+    match at {
+        Some(p) => d.at(p),
+        None => d,
+    }
 }
 
 fn several(what: &str, ids: &[&str]) -> Diagnostic {

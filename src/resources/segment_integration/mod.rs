@@ -28,9 +28,9 @@ use tfplugin::value::Value;
 
 pub use import::check_import_id;
 pub use model::{SegmentIntegrationIdentity, SegmentIntegrationModel};
-pub use pending::is_pending;
+pub use pending::{Kind, Marker, MarkerKey};
 
-use crate::conductorone::C1Client;
+use crate::conductorone::{App, C1Client, Connector};
 use crate::glue::{c1_call, c1_error, Shared};
 
 /// Segment's id in ConductorOne's connector catalog.
@@ -56,6 +56,27 @@ impl SegmentIntegration {
     fn c1(&self) -> Result<C1Client, Diagnostic> {
         self.shared.conductorone()
     }
+
+    /// The key that makes and checks pending markers (`pending.rs`).
+    fn marker_key(&self) -> Result<MarkerKey, Diagnostic> {
+        marker_key(&self.shared)
+    }
+}
+
+/// The key that makes and checks pending markers, from the provider's
+/// ConductorOne credentials.
+pub fn marker_key(shared: &Shared) -> Result<MarkerKey, Diagnostic> {
+    let configured = shared.configured()?;
+    Ok(MarkerKey::for_credentials(
+        &configured.conductorone.clone()?,
+    ))
+}
+
+/// Whether an interrupted create of this provider holds the connector `c`
+/// in the app `app` (a valid marker on either): its next apply adopts it.
+pub fn held_by_a_create(key: &MarkerKey, app: &App, c: &Connector) -> bool {
+    key.valid(Kind::Connector, &c.description).is_some()
+        || key.valid(Kind::App, &app.description).is_some()
 }
 
 /// The attribute path of a field of the model.

@@ -1,32 +1,139 @@
 //! Crash-safe creates. What a create makes (the app, the connector) carries a
 //! pending marker in its description until the create has finished:
-//! `[terraform-pending f=<fingerprint> a=<attempt>]`. The fingerprint names
-//! the configuration (the app's name or ID and the connector's name), the
-//! attempt names one create call.
+//! `[terraform-pending f=<fingerprint> a=<attempt> m=<mac>]`. The fingerprint
+//! names the configuration (the app's name or ID and the connector's name),
+//! the attempt names one create call, and the MAC (HMAC-SHA256, cut to 128
+//! bits) proves that the credentials of this provider made it: its key comes
+//! from the ConductorOne client secret by HKDF, so no one without the secret
+//! can write a marker the provider will accept. Once the connector exists,
+//! the app's marker also names it (`c=<connector id>`, under the MAC), so
+//! that the connector's own marker can be cleared first.
 //!
 //! A create whose answer was lost looks for its own attempt's object before
 //! trying again; the next apply after a crash looks for an object pending
-//! with the same fingerprint (made by another process) and adopts it when
-//! there is exactly one. Objects without a marker are never adopted, nor are
-//! those this process is making (two resources of the same configuration in
-//! one apply must not take each other's objects).
+//! with the same fingerprint and a valid MAC (made by another process) and
+//! adopts it when there is exactly one. Objects without a valid marker are
+//! never adopted (the apply says which it ignored), nor are those this
+//! process is making (two resources of the same configuration in one apply
+//! must not take each other's objects).
+//!
+//! With an access token or a workload identity there is no long-lived key:
+//! the key is random per process, so a lost answer is recovered within the
+//! same run only, and nothing made by another run is ever adopted.
 
 use std::collections::HashSet;
 use std::hash::{BuildHasher, Hasher};
 use std::sync::{LazyLock, Mutex, PoisonError};
 
+use aws_lc_rs::{hkdf, hmac};
+
 use super::{Model, DEFAULT_NAME};
+use crate::conductorone::Credentials;
 
 const OPEN: &str = "[terraform-pending ";
+/// Bytes of the HMAC kept in a marker.
+const MAC_BYTES: usize = 16;
 
 /// The attempts this process has made.
 static MADE_HERE: LazyLock<Mutex<HashSet<u64>>> = LazyLock::new(|| Mutex::new(HashSet::new()));
 
-/// One create attempt's marker.
+/// This process's key when the credentials give none that lasts.
+static EPHEMERAL: LazyLock<Option<hmac::Key>> = LazyLock::new(|| {
+    hmac::Key::generate(hmac::HMAC_SHA256, &aws_lc_rs::rand::SystemRandom::new()).ok()
+});
+
+/// What a marker is on: the MAC says, so that one cannot be moved to the other.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    App,
+    Connector,
+}
+
+/// The key that makes and checks markers' MACs.
+#[derive(Clone)]
+pub struct MarkerKey {
+    key: Option<hmac::Key>,
+    /// Derived from a client secret (markers of earlier runs verify).
+    pub durable: bool,
+}
+
+impl MarkerKey {
+    /// From the client secret (HKDF-SHA256, bound to the client ID and the
+    /// server); with other credentials, this process's random key.
+    pub fn for_credentials(c: &Credentials) -> MarkerKey {
+        if let Credentials::ClientCredentials {
+            server_url,
+            client_id,
+            client_secret,
+        } = c
+        {
+            let salt = hkdf::Salt::new(hkdf::HKDF_SHA256, b"terraform-provider-conductorone");
+            let info: [&[u8]; 5] = [
+                b"pending-marker v1",
+                b"\0",
+                client_id.as_bytes(),
+                b"\0",
+                server_url.host_str().unwrap_or_default().as_bytes(),
+            ];
+            let prk = salt.extract(client_secret.expose().trim().as_bytes());
+            if let Ok(okm) = prk.expand(&info, hmac::HMAC_SHA256) {
+                return MarkerKey {
+                    key: Some(hmac::Key::from(okm)),
+                    durable: true,
+                };
+            }
+        }
+        MarkerKey {
+            key: EPHEMERAL.clone(),
+            durable: false,
+        }
+    }
+
+    fn mac(&self, kind: Kind, m: &Marker) -> Option<String> {
+        let key = self.key.as_ref()?;
+        let input = format!(
+            "{}\0{:016x}\0{:016x}\0{}",
+            match kind {
+                Kind::App => "app",
+                Kind::Connector => "connector",
+            },
+            m.fingerprint,
+            m.attempt,
+            m.connector.as_deref().unwrap_or("")
+        );
+        let tag = hmac::sign(key, input.as_bytes());
+        Some(hex(&tag.as_ref()[..MAC_BYTES]))
+    }
+
+    fn verifies(&self, kind: Kind, m: &Marker, mac: Option<&str>) -> bool {
+        let (Some(want), Some(mac)) = (self.mac(kind, m), mac) else {
+            return false;
+        };
+        constant_time_eq(want.as_bytes(), mac.as_bytes())
+    }
+
+    /// The valid marker in `description`, if it carries one this key made.
+    pub fn valid(&self, kind: Kind, description: &str) -> Option<Marker> {
+        let (m, mac) = Marker::parse(description)?;
+        self.verifies(kind, &m, mac.as_deref()).then_some(m)
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// One create attempt's marker; on an app, the connector made in it once
+/// there is one.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Marker {
     pub fingerprint: u64,
     pub attempt: u64,
+    pub connector: Option<String>,
 }
 
 impl Marker {
@@ -44,33 +151,69 @@ impl Marker {
         Marker {
             fingerprint: fingerprint(planned),
             attempt,
+            connector: None,
         }
     }
 
-    pub fn text(&self) -> String {
-        format!("{OPEN}f={:016x} a={:016x}]", self.fingerprint, self.attempt)
+    /// This marker naming the connector `id` (a connector ID is letters and
+    /// digits; another would not parse back, so it is not named).
+    pub fn naming(&self, id: &str) -> Marker {
+        let plain = !id.is_empty()
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        Marker {
+            connector: plain.then(|| id.to_string()),
+            ..self.clone()
+        }
     }
 
-    /// `description` with this marker after it.
-    pub fn add_to(&self, description: &str) -> String {
+    fn text(&self, key: &MarkerKey, kind: Kind) -> String {
+        let c = self
+            .connector
+            .as_deref()
+            .map_or(String::new(), |c| format!(" c={c}"));
+        let m = key.mac(kind, self).unwrap_or_default();
+        format!(
+            "{OPEN}f={:016x} a={:016x}{c} m={m}]",
+            self.fingerprint, self.attempt
+        )
+    }
+
+    /// `description` with this marker after it, its MAC made with `key`.
+    pub fn add_to(&self, description: &str, key: &MarkerKey, kind: Kind) -> String {
         let d = strip(description);
         if d.is_empty() {
-            self.text()
+            self.text(key, kind)
         } else {
-            format!("{d} {}", self.text())
+            format!("{d} {}", self.text(key, kind))
         }
     }
 
-    /// The marker in `description`, if it has one.
-    pub fn parse(description: &str) -> Option<Marker> {
+    /// The marker in `description` and its MAC (none in a marker written
+    /// before markers were authenticated), if it has one.
+    fn parse(description: &str) -> Option<(Marker, Option<String>)> {
         let at = description.find(OPEN)?;
         let rest = &description[at + OPEN.len()..];
         let body = &rest[..rest.find(']')?];
-        let (f, a) = body.split_once(' ')?;
-        Some(Marker {
-            fingerprint: u64::from_str_radix(f.strip_prefix("f=")?, 16).ok()?,
-            attempt: u64::from_str_radix(a.strip_prefix("a=")?, 16).ok()?,
-        })
+        let mut m = Marker {
+            fingerprint: 0,
+            attempt: 0,
+            connector: None,
+        };
+        let (mut f, mut a, mut mac) = (None, None, None);
+        for field in body.split(' ') {
+            match field.split_once('=')? {
+                ("f", v) => f = Some(u64::from_str_radix(v, 16).ok()?),
+                ("a", v) => a = Some(u64::from_str_radix(v, 16).ok()?),
+                ("c", v) => m.connector = Some(v.to_string()),
+                ("m", v) => mac = Some(v.to_string()),
+                _ => return None,
+            }
+        }
+        m.fingerprint = f?;
+        m.attempt = a?;
+        Some((m, mac))
     }
 
     /// Pending for this configuration, made by another process.
@@ -97,8 +240,9 @@ pub fn strip(description: &str) -> String {
     }
 }
 
+/// Whether `description` carries a marker, valid or not.
 pub fn is_pending(description: &str) -> bool {
-    Marker::parse(description).is_some()
+    description.contains(OPEN)
 }
 
 /// What a search for pending objects found.
@@ -108,29 +252,74 @@ pub enum Found<T> {
     Several(Vec<T>),
 }
 
-/// The objects of `items` that `marker`'s configuration may adopt.
-pub fn adoptable<T>(items: Vec<T>, describe: impl Fn(&T) -> &str, marker: &Marker) -> Found<T> {
-    let mut hits: Vec<T> = items
-        .into_iter()
-        .filter(|x| Marker::parse(describe(x)).is_some_and(|m| marker.adoptable(&m)))
-        .collect();
-    match hits.len() {
-        0 => Found::Nothing,
-        1 => Found::One(hits.remove(0)),
-        _ => Found::Several(hits),
+impl<T> From<Vec<T>> for Found<T> {
+    fn from(mut hits: Vec<T>) -> Self {
+        match hits.len() {
+            0 => Found::Nothing,
+            1 => Found::One(hits.remove(0)),
+            _ => Found::Several(hits),
+        }
     }
 }
 
-/// The object of `items` that this very attempt made.
-pub fn own<T>(items: Vec<T>, describe: impl Fn(&T) -> &str, marker: &Marker) -> Option<T> {
-    items
+/// What `marker`'s configuration may adopt of `items`, and those it must
+/// ignore: marked for this configuration, but not by this provider's key.
+pub struct Scan<T> {
+    pub found: Found<T>,
+    pub ignored: Vec<T>,
+}
+
+/// Sorts `items` into the adoptable (a valid marker of this configuration,
+/// made by another process) and the ignored (a marker of this
+/// configuration that `key` did not make: forged, or of other credentials).
+pub fn adoptable<T>(
+    items: Vec<T>,
+    describe: impl Fn(&T) -> &str,
+    marker: &Marker,
+    key: &MarkerKey,
+    kind: Kind,
+) -> Scan<T> {
+    let (mut hits, mut ignored) = (Vec::new(), Vec::new());
+    for x in items {
+        let Some((m, mac)) = Marker::parse(describe(&x)) else {
+            continue;
+        };
+        if m.fingerprint != marker.fingerprint {
+            continue;
+        }
+        if !key.verifies(kind, &m, mac.as_deref()) {
+            ignored.push(x);
+        } else if marker.adoptable(&m) {
+            hits.push(x);
+        }
+    }
+    Scan {
+        found: hits.into(),
+        ignored,
+    }
+}
+
+/// The objects of `items` that this very attempt made.
+pub fn own<T>(
+    items: Vec<T>,
+    describe: impl Fn(&T) -> &str,
+    marker: &Marker,
+    key: &MarkerKey,
+    kind: Kind,
+) -> Found<T> {
+    let mine: Vec<T> = items
         .into_iter()
-        .find(|x| Marker::parse(describe(x)) == Some(*marker))
+        .filter(|x| {
+            key.valid(kind, describe(x))
+                .is_some_and(|m| m.fingerprint == marker.fingerprint && m.attempt == marker.attempt)
+        })
+        .collect();
+    mine.into()
 }
 
 /// FNV-1a over the resource type, the app (its name when the resource makes
 /// it, else its ID) and the connector's name: stable across processes and
-/// Rust versions.
+/// Rust versions. It only names the configuration; the MAC authenticates.
 fn fingerprint(planned: &Model) -> u64 {
     let managed = planned.managed_app == Some(true);
     let app = if managed {
@@ -158,6 +347,7 @@ fn fingerprint(planned: &Model) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::secret::Secret;
 
     fn planned(app: &str, name: &str) -> Model {
         Model {
@@ -168,42 +358,123 @@ mod tests {
         }
     }
 
+    fn key(secret: &str) -> MarkerKey {
+        MarkerKey::for_credentials(&Credentials::ClientCredentials {
+            server_url: url::Url::parse("https://acme.conductor.one").unwrap(),
+            client_id: "fox@acme.conductor.one/spc".into(),
+            client_secret: Secret::new(secret),
+        })
+    }
+
     #[test]
     fn markers_round_trip_through_descriptions() {
+        let k = key("s1");
         let m = Marker::new(&planned("Segment", "Segment"));
-        let d = m.add_to("Segment workspace acme (ws1); token checked by Terraform.");
-        assert_eq!(Marker::parse(&d), Some(m));
+        let d = m.add_to(
+            "Segment workspace acme (ws1); token checked by Terraform.",
+            &k,
+            Kind::Connector,
+        );
+        assert_eq!(k.valid(Kind::Connector, &d), Some(m.clone()));
+        assert_eq!(
+            k.valid(Kind::App, &d),
+            None,
+            "a connector's marker is no app's"
+        );
         assert_eq!(
             strip(&d),
             "Segment workspace acme (ws1); token checked by Terraform."
         );
-        assert_eq!(m.add_to(""), m.text());
-        assert_eq!(strip(&m.text()), "");
-        assert_eq!(Marker::parse("no marker"), None);
-        assert_eq!(Marker::parse("[terraform-pending f=zz a=1]"), None);
-        assert_eq!(Marker::parse("[terraform-pending f=1"), None);
+        assert_eq!(strip(&m.add_to("", &k, Kind::App)), "");
+        let bound = m.naming("2abcDEF");
+        let d = bound.add_to("x", &k, Kind::App);
+        assert!(d.contains(" c=2abcDEF m="), "{d}");
+        assert_eq!(k.valid(Kind::App, &d), Some(bound));
+        assert_eq!(m.naming("a b]").connector, None);
+        for bad in [
+            "no marker",
+            "[terraform-pending f=zz a=1 m=00]",
+            "[terraform-pending f=1",
+            "[terraform-pending f=1 a=2]",
+        ] {
+            assert_eq!(k.valid(Kind::App, bad), None, "{bad}");
+        }
     }
 
     #[test]
-    fn only_other_processes_pending_objects_of_the_same_configuration_are_adoptable() {
+    fn only_the_key_that_made_a_marker_accepts_it() {
+        let (mine, theirs) = (key("s1"), key("s2"));
+        let m = Marker::new(&planned("Segment", "Segment"));
+        let d = m.add_to("", &mine, Kind::App);
+        assert!(mine.durable && mine.valid(Kind::App, &d).is_some());
+        assert_eq!(theirs.valid(Kind::App, &d), None, "another secret");
+        // The naming of the connector is under the MAC.
+        let bound = m.naming("conn1").add_to("", &mine, Kind::App);
+        let moved = bound.replace("c=conn1", "c=conn2");
+        assert_eq!(mine.valid(Kind::App, &moved), None);
+        // Forged: the right fingerprint, any MAC.
+        let forged = format!(
+            "[terraform-pending f={:016x} a=0000000000000001 m={}]",
+            m.fingerprint,
+            "0".repeat(32)
+        );
+        assert_eq!(mine.valid(Kind::App, &forged), None);
+        // Other credentials: random per process, valid in it only.
+        let token = MarkerKey::for_credentials(&Credentials::AccessToken {
+            server_url: url::Url::parse("https://acme.conductor.one").unwrap(),
+            token: Secret::new("t"),
+        });
+        assert!(!token.durable);
+        let d = m.add_to("", &token, Kind::App);
+        assert!(token.valid(Kind::App, &d).is_some());
+        assert_eq!(mine.valid(Kind::App, &d), None);
+    }
+
+    #[test]
+    fn only_other_processes_validly_pending_objects_of_the_same_configuration_are_adoptable() {
+        let k = key("s1");
         let mine = Marker::new(&planned("Segment", "Segment"));
         let other = Marker {
             attempt: mine.attempt ^ 1,
-            ..mine
+            ..mine.clone()
         };
         MADE_HERE.lock().unwrap().remove(&other.attempt);
         let elsewhere = Marker::new(&planned("Other", "Segment"));
+        let forged = format!(
+            "[terraform-pending f={:016x} a=0000000000000001 m={}]",
+            mine.fingerprint,
+            "ab".repeat(16)
+        );
+        let unauthenticated = format!(
+            "[terraform-pending f={:016x} a=0000000000000002]",
+            mine.fingerprint
+        );
         let items = vec![
-            mine.text(),
-            other.text(),
-            elsewhere.text(),
+            mine.add_to("", &k, Kind::App),
+            other.add_to("", &k, Kind::App),
+            elsewhere.add_to("", &k, Kind::App),
+            other.add_to("", &key("s2"), Kind::App),
+            forged.clone(),
+            unauthenticated.clone(),
             "not pending".to_string(),
         ];
-        match adoptable(items.clone(), String::as_str, &mine) {
-            Found::One(d) => assert_eq!(d, other.text()),
+        let scan = adoptable(items.clone(), String::as_str, &mine, &k, Kind::App);
+        match scan.found {
+            Found::One(d) => assert_eq!(d, other.add_to("", &k, Kind::App)),
             _ => panic!("exactly the other process's object"),
         }
-        assert_eq!(own(items, String::as_str, &mine), Some(mine.text()));
+        assert_eq!(
+            scan.ignored,
+            vec![
+                other.add_to("", &key("s2"), Kind::App),
+                forged,
+                unauthenticated
+            ]
+        );
+        match own(items, String::as_str, &mine, &k, Kind::App) {
+            Found::One(d) => assert_eq!(d, mine.add_to("", &k, Kind::App)),
+            _ => panic!("this attempt's object"),
+        }
         assert_ne!(
             fingerprint(&planned("a", "bc")),
             fingerprint(&planned("ab", "c"))
