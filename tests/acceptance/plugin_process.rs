@@ -392,8 +392,10 @@ fn debug_mode_prints_reattach_and_terraform_plans_through_it() {
         "debug-token",
         r#"{"data":{"workspace":{"id":"ws_9","name":"Debug","slug":"debug-ws"}}}"#,
     );
-    let mut child = Command::new(provider_binary())
-        .arg("--debug")
+    // Under umask 000, as a careless shell may have it: the socket stays ours.
+    let mut child = Command::new("bash")
+        .args(["-c", "umask 000; exec \"$0\" --debug"])
+        .arg(provider_binary())
         .env_remove(COOKIE.0)
         .env("TF_LOG_PROVIDER", "debug")
         .stdout(Stdio::piped())
@@ -419,6 +421,18 @@ fn debug_mode_prints_reattach_and_terraform_plans_through_it() {
     assert_eq!(entry["Protocol"], "grpc");
     assert_eq!(entry["ProtocolVersion"], 6);
     assert_eq!(entry["Addr"]["Network"], "unix");
+    {
+        use std::os::unix::fs::PermissionsExt as _;
+        let socket = PathBuf::from(entry["Addr"]["String"].as_str().expect("socket path"));
+        let mode =
+            |p: &std::path::Path| std::fs::metadata(p).expect("stat").permissions().mode() & 0o7777;
+        assert_eq!(
+            mode(socket.parent().expect("folder")),
+            0o700,
+            "the socket's folder"
+        );
+        assert_eq!(mode(&socket), 0o600, "the socket");
+    }
 
     let result = std::panic::catch_unwind(|| {
         each_terraform(|tf| {

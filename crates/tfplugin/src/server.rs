@@ -120,8 +120,9 @@ pub fn serve<P: Provider>(
     }
 }
 
-/// Logs the CPU time this process used (debug level), so that benchmarks can
-/// tell the provider's own share of a Terraform run.
+/// Logs the CPU time and the peak resident memory this process used (debug
+/// level), so that benchmarks and tests can tell the provider's own share
+/// of a Terraform run.
 fn log_cpu_time() {
     // SAFETY: getrusage only writes the struct we pass.
     let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
@@ -134,8 +135,28 @@ fn log_cpu_time() {
     tracing::debug!(
         cpu_user_us = us(ru.ru_utime),
         cpu_system_us = us(ru.ru_stime),
+        max_rss_kib = max_rss_kib(&ru),
         "plugin process exiting"
     );
+}
+
+/// The peak resident set in KiB: this program's own (`VmHWM` on Linux;
+/// `ru_maxrss` there would count the memory of the process that started us,
+/// kept across `exec`), else `ru_maxrss` (macOS counts it in bytes).
+#[allow(clippy::useless_conversion)]
+fn max_rss_kib(ru: &libc::rusage) -> i64 {
+    let hwm = std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
+            line.split_whitespace().nth(1)?.parse::<i64>().ok()
+        });
+    let raw = i64::from(ru.ru_maxrss);
+    match hwm {
+        Some(kib) => kib,
+        None if cfg!(target_os = "macos") => raw / 1024,
+        None => raw,
+    }
 }
 
 fn usage(opts: &ServeOptions) -> String {
@@ -195,22 +216,34 @@ impl<P: Provider> Building<P> {
     }
 }
 
+/// The socket's folder: ours alone (0700, whatever the umask), so that no
+/// other user can reach the socket, which in `--debug` mode has no TLS.
 fn socket_dir() -> Result<tempfile::TempDir, ServeError> {
+    use std::os::unix::fs::PermissionsExt as _;
     let mut b = tempfile::Builder::new();
-    b.prefix("plugin");
-    match std::env::var_os("PLUGIN_UNIX_SOCKET_DIR").filter(|d| !d.is_empty()) {
+    b.prefix("plugin")
+        .permissions(std::fs::Permissions::from_mode(0o700));
+    let dir = match std::env::var_os("PLUGIN_UNIX_SOCKET_DIR").filter(|d| !d.is_empty()) {
         Some(dir) => b.tempdir_in(dir),
         None => b.tempdir(),
     }
-    .map_err(ServeError::TempDir)
+    .map_err(ServeError::TempDir)?;
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700))
+        .map_err(ServeError::TempDir)?;
+    Ok(dir)
 }
 
+/// Listens on `plugin.sock` in `dir`, the socket readable and writable by
+/// us alone (0600).
 fn bind(dir: &Path) -> Result<(PathBuf, UnixListener), ServeError> {
+    use std::os::unix::fs::PermissionsExt as _;
     let path = dir.join("plugin.sock");
-    let listener = UnixListener::bind(&path).map_err(|source| ServeError::Listen {
+    let failed = |source| ServeError::Listen {
         path: path.clone(),
         source,
-    })?;
+    };
+    let listener = UnixListener::bind(&path).map_err(failed)?;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).map_err(failed)?;
     Ok((path, listener))
 }
 
