@@ -5,22 +5,27 @@ CARGO ?= cargo
 # Terraform versions the acceptance suite must run under; .ci/run requires both.
 TF_ACC_REQUIRE ?= 1.15.5
 
-.PHONY: all build test tools fmt-check lint demo docs package bench fuzz clean
+.PHONY: all build test tools fmt-check deny lint demo docs package bench fuzz clean
 
 all: build
 
 build:
 	$(CARGO) build --locked --workspace
 
-## Installs what the tests need (Terraform 1.15.5 under .tools/).
+## Installs what the tests need (Terraform 1.15.5 and cargo-deny under .tools/).
 tools:
 	bash scripts/install-terraform.sh
+	bash scripts/install-cargo-deny.sh
+
+## The dependency check: licenses, bans and sources (deny.toml).
+deny:
+	.tools/cargo-deny-0.20.2/bin/cargo-deny --locked check licenses bans sources
 
 fmt-check:
 	$(CARGO) fmt --all -- --check
 
 ## Every test: unit, property, fuzz (a few seconds) and acceptance (real Terraform, each version).
-test: tools fmt-check
+test: tools fmt-check deny
 	TF_ACC_REQUIRE=$(TF_ACC_REQUIRE) $(CARGO) test --locked --workspace
 
 lint:

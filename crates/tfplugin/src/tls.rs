@@ -34,14 +34,14 @@ pub struct ServerTls {
     pub config: Arc<rustls::ServerConfig>,
 }
 
-/// Parses the first certificate of a PEM bundle.
+/// Parses the first certificate of a PEM bundle (rustls-pki-types' own
+/// PEM reader).
 pub fn parse_pem_cert(pem: &str) -> Result<CertificateDer<'static>, TlsError> {
-    let mut reader = pem.as_bytes();
-    let first = rustls_pemfile::certs(&mut reader).next();
-    match first {
-        Some(Ok(c)) => Ok(c),
-        Some(Err(e)) => Err(TlsError::BadPem(e.to_string())),
-        None => Err(TlsError::NoClientCert),
+    use rustls::pki_types::pem::{self, PemObject as _};
+    match CertificateDer::from_pem_slice(pem.as_bytes()) {
+        Ok(c) => Ok(c),
+        Err(pem::Error::NoItemsFound) => Err(TlsError::NoClientCert),
+        Err(e) => Err(TlsError::BadPem(e.to_string())),
     }
 }
 
