@@ -261,7 +261,7 @@ fn the_workflow_runs_in_sandbox_mode() {
         .filter(|(name, _, _)| !name.starts_with("Install the sandbox"))
         .map(|(name, run, _)| (name, run))
         .collect();
-    assert_eq!(sandbox_mode.len(), 5, "{sandbox_mode:?}");
+    assert_eq!(sandbox_mode.len(), 6, "{sandbox_mode:?}");
     for step in steps.iter().filter_map(|s| s["run"].as_str()) {
         if step.contains("curl") {
             continue; // the download: described in prose, tested by release.rs
@@ -298,6 +298,25 @@ fn the_workflow_runs_in_sandbox_mode() {
                     .contains("Plan: 1 to add, 0 to change, 0 to destroy.");
             }
         }
+        // A pull request that points the provider elsewhere is refused.
+        let pin = sandbox_mode
+            .iter()
+            .find(|(n, _)| n.contains("API addresses"))
+            .unwrap()
+            .1;
+        wd.write(
+            "evil.tf",
+            "provider \"conductorone\" {\n  segment_api_url = \"https://collector.example\"\n}\n",
+        );
+        let out = wd.shell(pin, &[]);
+        assert_ne!(
+            out.code,
+            0,
+            "the check let an address through:\n{}",
+            out.all()
+        );
+        out.contains("the workflow pins them");
+        std::fs::remove_file(wd.path().join("evil.tf")).unwrap();
         let _ = std::process::Command::new("pkill")
             .args([
                 "-f",

@@ -7,6 +7,7 @@ mod crash_safe;
 mod economy;
 mod examples;
 mod harness;
+mod hostile;
 mod load;
 mod mock_http;
 mod plugin_process;

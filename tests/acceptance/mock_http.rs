@@ -53,3 +53,47 @@ pub fn serve(token: &'static str, body: &'static str) -> MockHttp {
     });
     MockHttp { url, requests }
 }
+
+/// A hostile server: answers each request with what `answer` gives for its
+/// request line and number (from 0): the status, extra header lines, and a
+/// JSON body. One connection per request.
+pub fn serve_fn(
+    answer: impl Fn(&str, usize) -> (u16, String, String) + Send + Sync + 'static,
+) -> MockHttp {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind mock");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    let requests = Arc::new(Mutex::new(Vec::new()));
+    let log = requests.clone();
+    let answer = Arc::new(answer);
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let (log, answer) = (log.clone(), answer.clone());
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+                let mut request_line = String::new();
+                let _ = reader.read_line(&mut request_line);
+                loop {
+                    let mut line = String::new();
+                    if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                        break;
+                    }
+                }
+                let n = match log.lock() {
+                    Ok(mut l) => {
+                        l.push(request_line.trim_end().to_string());
+                        l.len() - 1
+                    }
+                    Err(_) => 0,
+                };
+                let (status, headers, body) = answer(request_line.trim_end(), n);
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\n{headers}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+            });
+        }
+    });
+    MockHttp { url, requests }
+}

@@ -1,0 +1,484 @@
+//! Hostile servers and hostile tenants, under real Terraform: redirects that
+//! would carry a secret away, markers planted to be adopted, a token echoed
+//! broken across lines, numbers that once crashed the provider, a pager that
+//! never ends, and addresses that name one host but mean another.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::harness::{each_terraform, Output, WorkDir};
+use crate::mock_http::serve_fn;
+use crate::sandbox::{block_on, Sandbox};
+
+/// What no Terraform output may ever say: a crashed or hung provider.
+#[track_caller]
+fn no_crash(out: &Output) {
+    let all = out.all();
+    for bad in [
+        "Plugin did not respond",
+        "panicked",
+        "This is a bug in the provider",
+    ] {
+        assert!(!all.contains(bad), "{bad:?} in:\n{all}");
+    }
+}
+
+/// A loopback listener on another address that counts connections.
+fn trap() -> (String, Arc<AtomicUsize>) {
+    let listener = std::net::TcpListener::bind("127.0.0.2:0").expect("bind 127.0.0.2");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    let hits = Arc::new(AtomicUsize::new(0));
+    let counted = hits.clone();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            counted.fetch_add(1, Ordering::SeqCst);
+            drop(conn);
+        }
+    });
+    (url, hits)
+}
+
+const INTEGRATION: &str = "resource \"conductorone_segment_integration\" \"seg\" {\n  segment_access_token_wo = var.token\n  segment_access_token_wo_version = 1\n}\n\nvariable \"token\" {\n  type      = string\n  sensitive = true\n  ephemeral = true\n}\n";
+
+/// A 307 to another host on the connector create (which carries the
+/// Segment token in its body) and on the token request (the client
+/// assertion): the apply fails naming the host, and the host hears nothing.
+#[test]
+fn redirects_never_carry_secrets_away() {
+    each_terraform(|tf| {
+        for path in ["/api/v1/apps/*/connectors/create", "/auth/v1/token"] {
+            let sb = Sandbox::start(&[]);
+            let (to, hits) = trap();
+            let mut wd = WorkDir::new(tf);
+            sb.configure(&mut wd);
+            wd.setenv("TF_VAR_token", sb.var("SEGMENT_ACCESS_TOKEN"));
+            wd.config(&format!("provider \"conductorone\" {{}}\n\n{INTEGRATION}"));
+            sb.fault(
+                &json!({"method": "POST", "path": path, "status": 307, "count": 1000,
+                "headers": {"location": format!("{to}/steal")}}),
+            );
+            let out = wd.run(&["apply", "-auto-approve", "-no-color"]);
+            out.failure()
+                .contains(&format!("HTTP 307 redirecting to {to}"))
+                .contains("Nothing was sent there");
+            no_crash(&out);
+            assert_eq!(
+                hits.load(Ordering::SeqCst),
+                0,
+                "{path}: the target was reached"
+            );
+            assert!(!out.all().contains(sb.var("SEGMENT_ACCESS_TOKEN")));
+            wd.run(&["destroy", "-auto-approve", "-no-color"]).success();
+            assert!(
+                sb.connectors().is_empty() && sb.apps().is_empty(),
+                "{path}: left behind"
+            );
+        }
+    });
+}
+
+/// FNV-1a as the provider names a configuration (anyone can compute it).
+fn fingerprint(parts: &[&str]) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for p in parts {
+        for b in p.bytes().chain(std::iter::once(0)) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    h
+}
+
+/// A marker as someone without the provider's key can write it: the right
+/// fingerprint, and a made-up MAC (or none, as markers were before they
+/// were authenticated).
+fn forged(parts: &[&str], with_mac: bool) -> String {
+    let f = fingerprint(parts);
+    match with_mac {
+        true => format!(
+            "[terraform-pending f={f:016x} a=0000000000000001 m={}]",
+            "0".repeat(32)
+        ),
+        false => format!("[terraform-pending f={f:016x} a=0000000000000001]"),
+    }
+}
+
+/// Plants, as another user of the tenant would: an app (unless `in_app`
+/// is given) and a Segment connector in it, each described by `marker`
+/// (the app only when it is planted). Returns their IDs.
+fn plant(sb: &Sandbox, in_app: Option<&str>, marker: &str) -> (String, String) {
+    let c1 = sb.c1();
+    let (m, given) = (marker.to_string(), in_app.map(str::to_string));
+    block_on(async move {
+        let app = match given {
+            Some(id) => id,
+            None => c1.create_app("Segment", &m).await.expect("app").id,
+        };
+        let new = terraform_provider_conductorone::conductorone::NewConnector {
+            app_id: &app,
+            catalog_id: "2YuQMfugzij8vRI4FGkYNcMxgOe",
+            display_name: "Segment",
+            description: &m,
+            user_ids: &[],
+            secret: None,
+        };
+        let c = c1.create_connector(&new).await.expect("connector");
+        (app, c.id)
+    })
+}
+
+/// Objects planted with markers of the default configuration, or of one
+/// naming an existing app: the apply makes its own, says what it ignored,
+/// and sends nothing to them (the planted connector never gets the token).
+#[test]
+fn planted_markers_are_never_adopted() {
+    let managed = [
+        "conductorone_segment_integration",
+        "managed",
+        "Segment",
+        "Segment",
+    ];
+    each_terraform(|tf| {
+        for (given, with_mac) in [(false, true), (false, false), (true, true)] {
+            let sb = Sandbox::start(&[]);
+            let given_app = given.then(|| {
+                let c1 = sb.c1();
+                block_on(async move { c1.create_app("Given", "").await.expect("app").id })
+            });
+            let (app, planted) = match &given_app {
+                Some(id) => {
+                    let parts = ["conductorone_segment_integration", "given", id, "Segment"];
+                    plant(&sb, Some(id), &forged(&parts, with_mac))
+                }
+                None => plant(&sb, None, &forged(&managed, with_mac)),
+            };
+            let mut wd = WorkDir::new(tf);
+            sb.configure(&mut wd);
+            wd.setenv("TF_VAR_token", sb.var("SEGMENT_ACCESS_TOKEN"));
+            let app_line = given_app
+                .as_ref()
+                .map_or(String::new(), |id| format!("  app_id = \"{id}\"\n"));
+            let resource = INTEGRATION.replacen("{\n", &format!("{{\n{app_line}"), 1);
+            wd.config(&format!("provider \"conductorone\" {{}}\n\n{resource}"));
+            sb.clear_requests();
+            let out = wd.run(&["apply", "-auto-approve", "-no-color"]);
+            let ignored = match given {
+                true => format!("connector \"Segment\" ({planted}) in app {app}"),
+                false => format!("app \"Segment\" ({app})"),
+            };
+            out.success()
+                .contains("Ignored 1 ConductorOne object(s) marked pending for this configuration")
+                .contains(&ignored);
+            assert!(
+                !out.all().contains("left pending by an interrupted create"),
+                "{}",
+                out.all()
+            );
+            assert_eq!(
+                (sb.apps().len(), sb.connectors().len()),
+                (2 - usize::from(given), 2)
+            );
+            let theirs = sb
+                .connectors()
+                .into_iter()
+                .find(|c| c["id"] == planted.as_str())
+                .unwrap();
+            assert_eq!(
+                theirs["config"],
+                Value::Null,
+                "the token went to the planted connector"
+            );
+            let written: Vec<Value> = sb
+                .requests()
+                .into_iter()
+                .filter(|r| r["method"] != "GET")
+                .filter(|r| {
+                    let path = r["path"].as_str().unwrap_or("");
+                    path.contains(&planted) || (!given && path.contains(&app))
+                })
+                .collect();
+            assert!(
+                written.is_empty(),
+                "writes to what was planted: {written:?}"
+            );
+            let state = wd.run(&["show", "-json"]);
+            assert!(!state.stdout.contains(&planted));
+            let plan = wd.run(&["plan", "-detailed-exitcode", "-no-color"]);
+            assert_eq!(plan.code, 0, "{}", plan.all());
+            wd.run(&["destroy", "-auto-approve", "-no-color"]).success();
+            let left: Vec<Value> = sb.connectors();
+            assert_eq!(left.len(), 1, "the planted connector stays: {left:?}");
+            assert_eq!(left[0]["id"], planted.as_str());
+        }
+    });
+}
+
+/// A server echoing the Segment token wrapped at every column from 1 to 80
+/// (in Segment's error shape and in a plain body): the token appears
+/// nowhere in Terraform's output or its `TF_LOG=trace` log, in any form.
+#[test]
+fn a_token_echoed_broken_across_lines_never_shows() {
+    each_terraform(|tf| {
+        let sb = Sandbox::start(&[]);
+        let token = sb.var("SEGMENT_ACCESS_TOKEN").to_string();
+        for col in 1..=80 {
+            let body = if col % 2 == 0 {
+                json!({"errors": [{"type": "bad", "message": "token {bearer_json} is not valid here"}]})
+                    .to_string()
+            } else {
+                "<html>token {bearer} refused</html>".to_string()
+            };
+            sb.fault(
+                &json!({"method": "GET", "path": "/segment/groups/*", "status": 400,
+                "body": body, "wrap": col}),
+            );
+        }
+        let mut wd = WorkDir::new(tf);
+        sb.configure(&mut wd);
+        wd.setenv("TF_LOG", "trace");
+        wd.config(
+            "provider \"conductorone\" {}\n\n\
+             data \"conductorone_segment_group\" \"g\" {\n  for_each = toset([for i in range(80) : \"g${i}\"])\n  id = each.key\n}\n",
+        );
+        // Every read at once: Terraform starts no new one after an error.
+        let out = wd.run(&["plan", "-json", "-parallelism=100"]);
+        out.failure().contains("Segment answered HTTP 400");
+        no_crash(&out);
+        // 80 answers, each with the token wrapped at its own column; once
+        // scrubbed they make two messages (Terraform 1.15 shows identical
+        // diagnostics once): any trace of the token would make more.
+        let groups = sb.requests().into_iter();
+        let read = groups.filter(|r| {
+            r["path"]
+                .as_str()
+                .unwrap_or("")
+                .starts_with("/segment/groups/")
+        });
+        assert_eq!(read.count(), 80);
+        let mut messages: Vec<String> = out
+            .stdout
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .filter(|j| j["type"] == "diagnostic")
+            .filter_map(|j| j["diagnostic"]["detail"].as_str().map(str::to_string))
+            .filter(|d| d.starts_with("Segment answered"))
+            .collect();
+        messages.sort_unstable();
+        messages.dedup();
+        assert_eq!(messages.len(), 2, "{messages:#?}");
+        assert!(
+            messages.iter().all(|m| m.contains("token REDACTED")),
+            "{messages:#?}"
+        );
+        let squashed: String = out
+            .all()
+            .replace("\\n", "")
+            .replace("\\t", "")
+            .replace("\\r", "")
+            .chars()
+            .filter(|c| !c.is_whitespace() && !c.is_control())
+            .collect();
+        for piece in token.as_bytes().chunks(16) {
+            let piece = std::str::from_utf8(piece).unwrap();
+            assert!(
+                !squashed.contains(piece),
+                "a piece of the token shows: {piece}"
+            );
+        }
+    });
+}
+
+/// The first answer comes after a second (so that the elapsed time is not
+/// zero), with a wait no clock can add.
+fn rate_limited(path: &str, retry_after: &str) -> Value {
+    json!({"method": "GET", "path": path, "status": 429, "hang_ms": 1100,
+        "headers": {"retry-after": retry_after}})
+}
+
+/// Numbers from a server: `Retry-After` of 2^64-1, negative and not a
+/// number; `expires_in` of 2^64-1, negative and not a number. Each gives a
+/// plan or a diagnostic, never a crashed provider.
+#[test]
+fn numbers_from_a_server_never_crash_the_provider() {
+    let data = "provider \"conductorone\" {}\n\ndata \"conductorone_segment_workspace\" \"w\" {}\n";
+    each_terraform(|tf| {
+        let sb = Sandbox::start(&[]);
+        let mut wd = WorkDir::new(tf);
+        sb.configure(&mut wd);
+        wd.config(data);
+        sb.fault(&rate_limited("/segment/", "18446744073709551615"));
+        let out = wd.run(&["plan", "-no-color"]);
+        out.failure().contains(
+            "it asked to wait 18446744073709551615 s, longer than the provider waits in all",
+        );
+        no_crash(&out);
+        for odd in ["-1", "soon"] {
+            sb.fault(&rate_limited("/segment/", odd));
+            let out = wd.run(&["plan", "-no-color"]);
+            out.success();
+            no_crash(&out);
+        }
+    });
+    each_terraform(|tf| {
+        for (expires_in, ok) in [
+            ("18446744073709551615", true),
+            ("-1", false),
+            ("\"soon\"", false),
+        ] {
+            let sb = Sandbox::start(&[]);
+            let token_answer = format!(
+                r#"{{"access_token":"c1-token","token_type":"bearer","expires_in":{expires_in}}}"#
+            );
+            let mock = serve_fn(move |line, _| {
+                match line.split(' ').nth(1).unwrap_or("") {
+                "/auth/v1/token" => (200, String::new(), token_answer.clone()),
+                p if p.starts_with("/api/v1/users/") => (
+                    200,
+                    String::new(),
+                    r#"{"userView":{"user":{"id":"u1","email":"u1@example.com","status":"ENABLED","roleIds":[]}}}"#.into(),
+                ),
+                _ => (200, String::new(), r#"{"list":[],"nextPageToken":""}"#.into()),
+            }
+            });
+            let mut wd = WorkDir::new(tf);
+            sb.configure(&mut wd);
+            wd.setenv("CONDUCTORONE_SERVER_URL", &mock.url);
+            wd.setenv("TF_VAR_token", sb.var("SEGMENT_ACCESS_TOKEN"));
+            wd.config(&format!(
+                "provider \"conductorone\" {{}}\n\n{}",
+                INTEGRATION.replace(
+                    "segment_access_token_wo_version = 1\n",
+                    "segment_access_token_wo_version = 1\n  user_ids = [\"u1\"]\n"
+                )
+            ));
+            let out = wd.run(&["plan", "-no-color"]);
+            no_crash(&out);
+            if ok {
+                out.success();
+            } else {
+                out.failure()
+                    .contains("expires_in is not a whole number of seconds");
+            }
+        }
+    });
+}
+
+/// A Segment server handing out new cursors forever, with small pages and
+/// with large ones: the read stops at its bound with an error, within 10 s
+/// and under 100 MB resident in the provider.
+#[test]
+fn an_endless_segment_pager_stops_at_its_bound() {
+    for (pad, bound) in [(0, "after 500 pages"), (1800, "and 32 MiB of one list")] {
+        let mock = serve_fn(move |_, n| {
+            let roles: Vec<Value> = (0..200)
+                .map(|i| json!({"id": format!("r{n}-{i}"), "name": "Role", "description": "d".repeat(pad)}))
+                .collect();
+            let body = json!({"data": {"roles": roles, "pagination": {"next": format!("c{n}")}}});
+            (200, String::new(), body.to_string())
+        });
+        each_terraform(|tf| {
+            let mut wd = WorkDir::new(tf);
+            wd.setenv("SEGMENT_API_URL", &mock.url)
+                .setenv("SEGMENT_ACCESS_TOKEN", "sgp_endless")
+                .setenv("TF_LOG_PROVIDER", "debug");
+            wd.config(
+                "provider \"conductorone\" {}\n\ndata \"conductorone_segment_roles\" \"all\" {}\n",
+            );
+            let out = wd.run(&["plan", "-no-color"]);
+            out.failure()
+                .contains("stopped reading Segment's /roles")
+                .contains(bound);
+            no_crash(&out);
+            assert!(
+                out.elapsed < Duration::from_secs(10),
+                "took {:?}",
+                out.elapsed
+            );
+            let rss: Vec<u64> = out
+                .stderr
+                .lines()
+                .filter(|l| l.contains("plugin process exiting"))
+                .filter_map(|l| l.split("max_rss_kib=").nth(1))
+                .filter_map(|v| v.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok())
+                .collect();
+            assert!(!rss.is_empty(), "no exit line:\n{}", out.stderr);
+            let peak = rss.iter().max().copied().unwrap_or(0);
+            eprintln!(
+                "endless pager ({bound}): {:?}, provider peak {} MiB",
+                out.elapsed,
+                peak / 1024
+            );
+            assert!(peak < 100 * 1024, "provider peak {peak} KiB");
+        });
+    }
+}
+
+/// Client IDs that name one tenant but send the credentials to another
+/// host fail `terraform validate` on `client_id`; a password in a URL
+/// never shows, from an attribute or the environment.
+#[test]
+fn hostile_addresses_are_refused_without_showing_passwords() {
+    each_terraform(|tf| {
+        let mut wd = WorkDir::new(tf);
+        for id in [
+            "name@evil.example?.conductor.one/spc",
+            "name@evil.example#.conductor.one/spc",
+            "name@evil.example\\\\.conductor.one/spc",
+        ] {
+            wd.config(&format!(
+                "provider \"conductorone\" {{\n  client_id = \"{id}\"\n}}\n\ndata \"conductorone_segment_workspace\" \"w\" {{}}\n"
+            ));
+            wd.run(&["validate", "-no-color"])
+                .failure()
+                .contains("Invalid client ID")
+                .contains("client_id = ");
+        }
+        for attr in ["server_url", "segment_api_url"] {
+            wd.config(&format!(
+                "provider \"conductorone\" {{\n  {attr} = \"http://user:pa55w0rd-x@segment.example.com\"\n}}\n\ndata \"conductorone_segment_workspace\" \"w\" {{}}\n"
+            ));
+            let out = wd.run(&["validate", "-json"]);
+            out.failure().contains("carries credentials");
+            assert!(!said(&out).contains("pa55w0rd-x"), "{}", out.all());
+        }
+        wd.setenv(
+            "SEGMENT_API_URL",
+            "http://user:pa55w0rd-x@segment.example.com",
+        );
+        wd.setenv("SEGMENT_ACCESS_TOKEN", "sgp_x");
+        wd.config(
+            "provider \"conductorone\" {}\n\ndata \"conductorone_segment_workspace\" \"w\" {}\n",
+        );
+        let out = wd.run(&["plan", "-no-color"]);
+        out.failure()
+            .contains("environment variable SEGMENT_API_URL");
+        assert!(!out.all().contains("pa55w0rd-x"), "{}", out.all());
+    });
+}
+
+/// What the provider said in Terraform's `-json` output: each diagnostic's
+/// summary and detail (not the configuration lines Terraform quotes).
+fn said(out: &Output) -> String {
+    out.stdout
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .map(|j| {
+            if j["valid"].is_boolean() {
+                j["diagnostics"].clone()
+            } else {
+                json!([j["diagnostic"]])
+            }
+        })
+        .flat_map(|d| d.as_array().cloned().unwrap_or_default())
+        .map(|d| {
+            format!(
+                "{} {}\n",
+                d["summary"].as_str().unwrap_or(""),
+                d["detail"].as_str().unwrap_or("")
+            )
+        })
+        .collect()
+}
