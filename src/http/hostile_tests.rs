@@ -70,10 +70,7 @@ async fn a_token_request_is_never_redirected() {
             "/auth/v1/token",
             &format!("{}/auth/v1/token", trap.url),
         );
-        let e = c1(&auth(&s.env, None))
-            .caller_user_id()
-            .await
-            .unwrap_err();
+        let e = c1(&auth(&s.env, None)).caller_user_id().await.unwrap_err();
         assert!(matches!(e, C1Error::Redirect(_)), "{e}");
         assert_refused(&e.to_string(), &trap);
         assert!(e.to_string().contains("server_url"), "{e}");

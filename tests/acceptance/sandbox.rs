@@ -161,27 +161,23 @@ impl Sandbox {
 impl Sandbox {
     /// Empties the request log.
     pub fn clear_requests(&self) {
-        let url = format!("{}/__sandbox/requests", self.url());
-        block_on(async move {
-            let r = reqwest::Client::new()
-                .delete(&url)
-                .send()
-                .await
-                .expect("DELETE");
-            assert!(r.status().is_success(), "requests not cleared");
-        });
+        self.delete("/__sandbox/requests");
     }
 
     /// Drops every fault not yet used up.
     pub fn clear_faults(&self) {
-        let url = format!("{}/__sandbox/faults", self.url());
+        self.delete("/__sandbox/faults");
+    }
+
+    fn delete(&self, path: &str) {
+        let url = format!("{}{path}", self.url());
         block_on(async move {
             let r = reqwest::Client::new()
                 .delete(&url)
                 .send()
                 .await
                 .expect("DELETE");
-            assert!(r.status().is_success(), "faults not cleared");
+            assert!(r.status().is_success(), "DELETE {url}: {}", r.status());
         });
     }
 
