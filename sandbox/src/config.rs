@@ -3,7 +3,23 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use clap::Parser;
+use clap::{Parser, ValueEnum};
+
+/// What the sandbox does with a masked app update (`--c1-app-update-masks`).
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AppUpdateMasks {
+    Honour,
+    Refuse,
+    Ignore,
+}
+
+/// The connector update masks the sandbox takes (`--c1-update-masks`).
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UpdateMasks {
+    Official,
+    IgnoreOthers,
+    Any,
+}
 
 /// A local stand-in for the ConductorOne API (at the root) and Segment's Public
 /// API (under /segment), built from the vendors' OpenAPI specs. It prints the
@@ -85,6 +101,56 @@ pub struct Config {
     /// Random extra delay of up to this many milliseconds on top of --latency-ms.
     #[arg(long, default_value_t = 0, value_name = "MS")]
     pub latency_jitter_ms: u64,
+
+    /// Which connector update masks ConductorOne takes. `official` (the strictest, as ConductorOne's own code
+    /// proves): `Update` takes only `config` and `UpdateDelegated` only `displayName` and `userIds`; any other
+    /// path is 400 INVALID_ARGUMENT naming it. `ignore-others`: other paths are accepted and silently ignored.
+    /// `any`: every connector field may be updated through either.
+    #[arg(long, value_enum, default_value_t = UpdateMasks::Official, value_name = "MODE")]
+    pub c1_update_masks: UpdateMasks,
+
+    /// What an app update with `updateMask` does (a partial app, as ConductorOne's docs show it): `honour` it,
+    /// `refuse` it (400 INVALID_ARGUMENT), or `ignore` it (200, nothing changes). An update of the whole app
+    /// with no mask, as ConductorOne's Terraform provider sends it, always takes its name and description.
+    #[arg(long, value_enum, default_value_t = AppUpdateMasks::Honour, value_name = "MODE")]
+    pub c1_app_update_masks: AppUpdateMasks,
+
+    /// The name of the secret field in the Segment catalog entry's configuration schema
+    /// (`POST /api/v1/connectorcatalog`); a Segment connector config holding any other key is 400
+    /// INVALID_ARGUMENT. Public sources disagree: ConductorOne's connector names it `token`, its Terraform
+    /// provider writes `segment_access_token`.
+    #[arg(long, default_value = "token", value_name = "NAME")]
+    pub c1_catalog_token_field: String,
+
+    /// The name ConductorOne gives a Segment connector created with a config (`/connectors/create` takes
+    /// no name).
+    #[arg(long, default_value = "Twilio Segment", value_name = "NAME")]
+    pub c1_connector_default_name: String,
+
+    /// Introspection names no user (as for some service principals and workload identities), and a
+    /// connector created without `userIds` has no owner.
+    #[arg(long)]
+    pub c1_introspect_no_user: bool,
+
+    /// The member token may list roles (Segment's roles are system-wide, and whether a member may list them is
+    /// undocumented), but still not users or groups.
+    #[arg(long)]
+    pub segment_member_reads_roles: bool,
+
+    /// Rate-limited answers (429) carry only `errors[0].data.msBeforeNext` in the body, with no `Retry-After`
+    /// or `X-RateLimit-Reset` header, as Segment's limits other than the token's do.
+    #[arg(long)]
+    pub segment_429_body_only: bool,
+
+    /// Answer every Segment request with 307 and a `Location` under this URL (as the main host is reported
+    /// to do for EU workspaces).
+    #[arg(long, value_name = "URL")]
+    pub segment_redirect_to: Option<String>,
+
+    /// The workspace's plan has no user groups: `/groups` and everything under it answer 400 "Your plan does
+    /// not include User Groups", as on plans below the Business tier.
+    #[arg(long)]
+    pub segment_no_groups_plan: bool,
 
     /// Load apps, connectors and tokens from this file at start, and save them after each change.
     #[arg(long, value_name = "PATH")]

@@ -57,6 +57,9 @@ pub struct Fault {
     /// redirect, a `Retry-After` of any text).
     #[serde(default)]
     pub headers: std::collections::BTreeMap<String, String>,
+    /// With a Segment 429: Segment's body with this `msBeforeNext`, and no
+    /// `Retry-After` unless `retry_after` (or `headers`) asks for one.
+    pub ms_before_next: Option<u64>,
 }
 
 fn any() -> String {
@@ -119,7 +122,12 @@ async fn state(State(sb): State<Arc<Sandbox>>, Query(q): Query<StateQuery>) -> J
     let full = q.segment.as_deref() == Some("full");
     Json(json!({
         "apps": d.apps.values().map(crate::state::App::to_json).collect::<Vec<_>>(),
-        "connectors": d.connectors.values().map(crate::state::Connector::to_json).collect::<Vec<_>>(),
+        "connectors": d.connectors.values().map(|c| {
+            // For tests: which config keys hold values (never the values).
+            let mut j = c.to_json();
+            j["configKeys"] = json!(c.config_keys());
+            j
+        }).collect::<Vec<_>>(),
         "users": d.users.iter().map(crate::state::User::to_json).collect::<Vec<_>>(),
         "segment": {
             "workspace": { "id": d.segment.workspace_id, "name": d.segment.workspace_name, "slug": d.segment.workspace_slug },

@@ -383,9 +383,10 @@ async fn api_layer(State(sb): State<Arc<Sandbox>>, req: Request, next: Next) -> 
     if delay > 0 {
         tokio::time::sleep(Duration::from_millis(delay)).await;
     }
-    let resp = match sb.take_fault(&method, &path) {
-        Some(f) => faulty(&sb, &f, &path, req, next).await,
-        None => strictly(&sb, req, next).await,
+    let resp = match (sb.take_fault(&method, &path), segment_redirect(&sb, &req)) {
+        (Some(f), _) => faulty(&sb, &f, &path, req, next).await,
+        (None, Some(redirect)) => redirect,
+        (None, None) => strictly(&sb, req, next).await,
     };
     let entry = LogEntry {
         method: method.to_string(),
@@ -394,6 +395,25 @@ async fn api_layer(State(sb): State<Arc<Sandbox>>, req: Request, next: Next) -> 
     };
     lock(&sb.log).push(entry);
     resp
+}
+
+/// With `--segment-redirect-to`, a Segment request's 307 to the same path
+/// under that URL.
+fn segment_redirect(sb: &Sandbox, req: &Request) -> Option<Response> {
+    let to = sb.config.segment_redirect_to.as_deref()?;
+    let path = req.uri().path();
+    let rest = path.strip_prefix("/segment").filter(|_| is_segment(path))?;
+    let query = req.uri().query().map_or(String::new(), |q| format!("?{q}"));
+    let location = format!("{}{rest}{query}", to.trim_end_matches('/'));
+    let mut resp = segment::error(
+        StatusCode::TEMPORARY_REDIRECT,
+        "redirect",
+        &format!("This workspace is served at {location}"),
+    );
+    if let Ok(v) = axum::http::HeaderValue::from_str(&location) {
+        resp.headers_mut().insert(axum::http::header::LOCATION, v);
+    }
+    Some(resp)
 }
 
 /// A request under fault `f`: carried out first when the fault commits, then
@@ -431,6 +451,14 @@ async fn faulty(sb: &Sandbox, f: &Fault, path: &str, req: Request, next: Next) -
             axum::http::header::CONTENT_TYPE,
             axum::http::HeaderValue::from_static("text/html"),
         );
+        return with_headers(resp, &f.headers);
+    }
+    if let (Some(429), Some(ms), true) = (f.status, f.ms_before_next, is_segment(path)) {
+        let mut resp = segment::too_many_requests(ms);
+        if let Some(secs) = f.retry_after {
+            resp.headers_mut()
+                .insert("retry-after", axum::http::HeaderValue::from(secs));
+        }
         return with_headers(resp, &f.headers);
     }
     if let Some(status) = f.status {

@@ -101,13 +101,21 @@ impl Connector {
         cfg
     }
 
-    /// The Segment token in the config, if any.
-    pub fn segment_token(&self) -> Option<String> {
-        let v = self
-            .config
-            .as_ref()?
-            .get("configuration")?
-            .get("segment_access_token")?;
+    /// The keys of the config's `configuration`, sorted.
+    pub fn config_keys(&self) -> Vec<String> {
+        let conf = self.config.as_ref().and_then(|c| c.get("configuration"));
+        let mut keys: Vec<String> = conf
+            .and_then(Value::as_object)
+            .map(|o| o.keys().cloned().collect())
+            .unwrap_or_default();
+        keys.sort();
+        keys
+    }
+
+    /// The Segment token in the config (under `key`, the catalog's secret
+    /// field), if any.
+    pub fn segment_token(&self, key: &str) -> Option<String> {
+        let v = self.config.as_ref()?.get("configuration")?.get(key)?;
         v.get("stringValue")
             .and_then(Value::as_str)
             .or_else(|| v.as_str())
@@ -197,6 +205,9 @@ pub struct SegmentGroup {
     pub permissions: Vec<(usize, String, String)>,
     /// Indexes into the workspace users.
     pub members: Vec<usize>,
+    /// Emails invited to the group who have not joined the workspace yet.
+    #[serde(default)]
+    pub invites: Vec<String>,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -488,11 +499,17 @@ pub fn seed(ids: &Ids, sizes: &SeedSizes, now: SystemTime) -> (Credentials, Data
             let mut members = members;
             members.sort_unstable();
             members.dedup();
+            // Every third group has a pending invitation.
+            let invites = match i % 3 {
+                0 => vec![format!("invitee-{}@sandbox.example.com", i + 1)],
+                _ => Vec::new(),
+            };
             SegmentGroup {
                 id: ids.short_id(),
                 name,
                 permissions,
                 members,
+                invites,
             }
         })
         .collect();

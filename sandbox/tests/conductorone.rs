@@ -286,8 +286,26 @@ async fn apps_create_get_list_page_update_delete() {
     assert_ne!(body["app"]["description"], "ignored");
     let (_, got) = sb.c1("GET", &path, &t, None).await;
     assert_eq!(got["app"]["displayName"], "Renamed");
+    // The whole app with no mask (as ConductorOne's Terraform provider
+    // sends it) takes its name and description.
+    let (s, body) = sb
+        .c1(
+            "POST",
+            &path,
+            &t,
+            Some(json!({ "app": { "displayName": "Whole", "description": "d" } })),
+        )
+        .await;
+    assert_eq!(s, 200, "{body}");
+    assert_eq!(
+        (
+            body["app"]["displayName"].as_str(),
+            body["app"]["description"].as_str()
+        ),
+        (Some("Whole"), Some("d"))
+    );
     for bad in [
-        json!({ "app": { "displayName": "x" } }),
+        json!({ "app": { "description": "no name" } }),
         json!({ "app": { "id": "x" }, "updateMask": "id" }),
         json!({ "app": { "displayName": " " }, "updateMask": "displayName" }),
     ] {
@@ -320,10 +338,16 @@ async fn apps_create_get_list_page_update_delete() {
     assert!(body["message"].is_string());
 }
 
+/// A Segment connector config with `token` under the catalog's default
+/// secret field (`token`).
 fn env_config(token: &str) -> Value {
+    env_config_as("token", token)
+}
+
+fn env_config_as(key: &str, token: &str) -> Value {
     json!({
         "@type": "type.googleapis.com/c1.api.app.v1.EnvConfig",
-        "configuration": { "segment_access_token": { "stringValue": token } }
+        "configuration": { key: { "stringValue": token } }
     })
 }
 
@@ -412,15 +436,21 @@ async fn connectors_lifecycle_sync_and_secrets() {
     );
     assert!(!got.to_string().contains(&owner));
 
-    // Update with a mask: owners and name; the other fields stay.
+    assert_eq!(
+        c["displayName"], "Twilio Segment",
+        "a create with config takes no name"
+    );
+
+    // Owners and name go through UpdateDelegated (the config stays); the
+    // other fields stay.
     let (_, users) = sb.c1("GET", "/api/v1/users", &t, None).await;
     let member = users["list"][1]["user"]["id"].as_str().unwrap().to_string();
     let (s, upd) = sb
         .c1(
             "POST",
-            &format!("/api/v1/apps/{app}/connectors/{id}"),
+            &format!("/api/v1/apps/{app}/connectors/{id}/delegated"),
             &t,
-            Some(json!({ "connector": { "displayName": "Segment prod", "userIds": [member], "description": "ignored" }, "updateMask": "displayName,userIds" })),
+            Some(json!({ "connector": { "displayName": "Segment prod", "userIds": [member], "description": "ignored", "config": {"@type": "type.googleapis.com/c1.api.app.v1.EnvConfig", "configuration": {}} }, "updateMask": "displayName,userIds" })),
         )
         .await;
     assert_eq!(s, 200, "{upd}");
@@ -428,10 +458,35 @@ async fn connectors_lifecycle_sync_and_secrets() {
     assert_eq!(c["displayName"], "Segment prod");
     assert_eq!(c["userIds"], json!([member]));
     assert_eq!(c["description"], "", "not in the mask");
+    assert_ne!(c["config"], Value::Null, "the config is not in the mask");
     assert_eq!(
         c["status"]["status"], "SYNC_STATUS_DONE",
         "no config change, no new sync"
     );
+    // By default, only the forms ConductorOne's own code sends: Update takes
+    // config alone, UpdateDelegated displayName and userIds.
+    for (suffix, mask) in [
+        ("", "displayName"),
+        ("", "config,userIds"),
+        ("/delegated", "description"),
+    ] {
+        let (s, body) = sb
+            .c1(
+                "POST",
+                &format!("/api/v1/apps/{app}/connectors/{id}{suffix}"),
+                &t,
+                Some(json!({ "connector": { "displayName": "x", "description": "x" }, "updateMask": mask })),
+            )
+            .await;
+        assert_eq!(s, 400, "{suffix} {mask}: {body}");
+        assert!(
+            body["message"]
+                .as_str()
+                .unwrap()
+                .contains("cannot be updated here"),
+            "{body}"
+        );
+    }
 
     // A config update with the member token restarts the sync, which then fails.
     let member_token = sb.var("SEGMENT_MEMBER_TOKEN").to_string();
@@ -492,9 +547,9 @@ async fn connectors_lifecycle_sync_and_secrets() {
     let (s, _) = sb
         .c1(
             "POST",
-            &format!("/api/v1/apps/{app}/connectors/{id}"),
+            &format!("/api/v1/apps/{app}/connectors/{id}/delegated"),
             &t,
-            Some(json!({ "connector": { "userIds": ["nobody"] }, "updateMask": "userIds" })),
+            Some(json!({ "connector": { "displayName": "x", "userIds": ["nobody"] }, "updateMask": "displayName,userIds" })),
         )
         .await;
     assert_eq!(s, 400, "unknown owners are refused");
@@ -595,7 +650,7 @@ async fn revoked_token_sync_errors_and_delegated_connectors() {
             "POST",
             &format!("/api/v1/apps/{app}/connectors/{did}/delegated"),
             &t,
-            Some(json!({ "connector": { "displayName": "Renamed" }, "updateMask": "displayName" })),
+            Some(json!({ "connector": { "displayName": "Renamed", "userIds": [sb.var("CONDUCTORONE_SANDBOX_ADMIN_USER_ID")] }, "updateMask": "displayName,userIds" })),
         )
         .await;
     assert_eq!(s, 200);
@@ -803,4 +858,146 @@ async fn an_identity_provider_segment_app_and_roles() {
         .as_array()
         .unwrap()
         .is_empty());
+}
+
+/// `--c1-update-masks`: `ignore-others` takes any known path and applies only
+/// the official ones, without a word; `any` applies every field through
+/// either form.
+#[tokio::test]
+async fn update_masks_by_mode() {
+    for (mode, renamed) in [("ignore-others", false), ("any", true)] {
+        let sb = start(&["--c1-update-masks", mode]);
+        let t = sb.token_with_secret().await;
+        let app = new_app(&sb, &t).await;
+        let (_, d) = sb
+            .c1(
+                "POST",
+                &format!("/api/v1/apps/{app}/connectors"),
+                &t,
+                Some(json!({ "catalogId": SEGMENT, "displayName": "Segment", "description": "d" })),
+            )
+            .await;
+        let id = d["connectorView"]["connector"]["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let (s, body) = sb
+            .c1(
+                "POST",
+                &format!("/api/v1/apps/{app}/connectors/{id}"),
+                &t,
+                Some(json!({ "connector": { "displayName": "New", "description": "e", "config": env_config("x") }, "updateMask": "displayName,description,config" })),
+            )
+            .await;
+        assert_eq!(s, 200, "{mode}: {body}");
+        let c = &body["connectorView"]["connector"];
+        assert_ne!(c["config"], Value::Null, "{mode}: config is taken");
+        assert_eq!(c["displayName"] == "New", renamed, "{mode}: {c}");
+        assert_eq!(c["description"] == "e", renamed, "{mode}: {c}");
+    }
+}
+
+/// The catalog's configuration schema names the one secret field; a Segment
+/// config under any other key is refused; introspection can name no user.
+#[tokio::test]
+async fn catalog_schema_token_field_and_no_user() {
+    for field in ["token", "segment_access_token"] {
+        let sb = start(&["--c1-catalog-token-field", field, "--c1-introspect-no-user"]);
+        let t = sb.token_with_secret().await;
+        let (s, schema) = sb
+            .c1(
+                "POST",
+                "/api/v1/connectorcatalog",
+                &t,
+                Some(json!({ "catalogId": SEGMENT })),
+            )
+            .await;
+        assert_eq!(s, 200, "{schema}");
+        let fields = schema["schema"]["fields"].as_array().unwrap();
+        assert_eq!(fields.len(), 1);
+        assert_eq!(fields[0]["name"], field);
+        assert!(fields[0]["secret"].is_object());
+        let app = new_app(&sb, &t).await;
+        let owner = sb.var("SEGMENT_ACCESS_TOKEN").to_string();
+        let other = if field == "token" {
+            "segment_access_token"
+        } else {
+            "token"
+        };
+        let (s, body) = sb
+            .c1(
+                "POST",
+                &format!("/api/v1/apps/{app}/connectors/create"),
+                &t,
+                Some(json!({ "catalogId": SEGMENT, "config": env_config_as(other, &owner) })),
+            )
+            .await;
+        assert_eq!(s, 400, "{body}");
+        assert!(body["message"].as_str().unwrap().contains(field), "{body}");
+        let (s, made) = sb
+            .c1(
+                "POST",
+                &format!("/api/v1/apps/{app}/connectors/create"),
+                &t,
+                Some(json!({ "catalogId": SEGMENT, "config": env_config_as(field, &owner) })),
+            )
+            .await;
+        assert_eq!(s, 200, "{made}");
+        assert_eq!(
+            made["connectorView"]["connector"]["userIds"],
+            json!([]),
+            "no owner"
+        );
+        let (_, me) = sb.c1("GET", "/api/v1/auth/introspect", &t, None).await;
+        assert_eq!(me["userId"], "");
+        let (s, _) = sb
+            .c1(
+                "POST",
+                "/api/v1/connectorcatalog",
+                &t,
+                Some(json!({ "catalogId": "nope" })),
+            )
+            .await;
+        assert_eq!(s, 404);
+    }
+}
+
+/// `--c1-app-update-masks`: a masked app update refused or ignored; the
+/// whole app with no mask is always taken.
+#[tokio::test]
+async fn masked_app_updates_by_mode() {
+    for (mode, status, renamed) in [
+        ("refuse", 400, false),
+        ("ignore", 200, false),
+        ("honour", 200, true),
+    ] {
+        let sb = start(&["--c1-app-update-masks", mode]);
+        let t = sb.token_with_secret().await;
+        let app = new_app(&sb, &t).await;
+        let path = format!("/api/v1/apps/{app}");
+        let (s, body) = sb
+            .c1(
+                "POST",
+                &path,
+                &t,
+                Some(json!({ "app": { "description": "masked" }, "updateMask": "description" })),
+            )
+            .await;
+        assert_eq!(s, status, "{mode}: {body}");
+        let (_, got) = sb.c1("GET", &path, &t, None).await;
+        assert_eq!(got["app"]["description"] == "masked", renamed, "{mode}");
+        let (s, body) = sb
+            .c1(
+                "POST",
+                &path,
+                &t,
+                Some(json!({ "app": { "displayName": "Segment", "description": "whole" } })),
+            )
+            .await;
+        assert_eq!(
+            (s, body["app"]["description"].as_str()),
+            (200, Some("whole")),
+            "{mode}"
+        );
+    }
 }

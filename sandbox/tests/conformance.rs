@@ -159,6 +159,15 @@ async fn every_endpoint_answers_as_the_spec_says() {
         &sb,
         &mut c,
         "GET",
+        &format!("/segment/groups/{gid}/invites?pagination[count]=1"),
+        &owner,
+        None,
+    )
+    .await;
+    call(
+        &sb,
+        &mut c,
+        "GET",
         "/segment/users?pagination[count]=5",
         &owner,
         None,
@@ -219,7 +228,8 @@ async fn every_endpoint_answers_as_the_spec_says() {
     )
     .await;
     let cfg = json!({ "@type": "type.googleapis.com/c1.api.app.v1.EnvConfig",
-        "configuration": { "segment_access_token": { "stringValue": owner } } });
+        "configuration": { "token": { "stringValue": owner } } });
+    let cfg_again = cfg.clone();
     let created = call(
         &sb,
         &mut c,
@@ -313,6 +323,43 @@ async fn every_endpoint_answers_as_the_spec_says() {
         &format!("/api/v1/apps/{app_id}/connectors/{did}/delegated"),
         &t,
         Some(json!({ "connector": { "userIds": [sb.var("CONDUCTORONE_SANDBOX_ADMIN_USER_ID")] }, "updateMask": "userIds" })),
+    )
+    .await;
+    // The two forms ConductorOne's own code sends, and the catalog schema.
+    call(
+        &sb,
+        &mut c,
+        "POST",
+        &format!("/api/v1/apps/{app_id}/connectors/{cid}/delegated"),
+        &t,
+        Some(json!({ "connector": { "displayName": "Segment", "userIds": [sb.var("CONDUCTORONE_SANDBOX_ADMIN_USER_ID")] }, "updateMask": "displayName,userIds" })),
+    )
+    .await;
+    call(
+        &sb,
+        &mut c,
+        "POST",
+        &format!("/api/v1/apps/{app_id}/connectors/{cid}"),
+        &t,
+        Some(json!({ "connector": { "config": cfg_again }, "updateMask": "config" })),
+    )
+    .await;
+    call(
+        &sb,
+        &mut c,
+        "POST",
+        "/api/v1/connectorcatalog",
+        &t,
+        Some(json!({ "catalogId": SEGMENT })),
+    )
+    .await;
+    call(
+        &sb,
+        &mut c,
+        "POST",
+        "/api/v1/connectorcatalog",
+        &t,
+        Some(json!({ "catalogId": "nope" })),
     )
     .await;
     call(

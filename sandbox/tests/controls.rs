@@ -32,14 +32,26 @@ fn help_documents_every_flag() {
         "--c1-segment-connectors",
         "--c1-other-connectors",
         "--c1-idp-segment-app",
+        "--c1-update-masks",
+        "--c1-catalog-token-field",
+        "--c1-connector-default-name",
+        "--c1-introspect-no-user",
+        "--c1-app-update-masks",
+        "--segment-member-reads-roles",
+        "--segment-429-body-only",
+        "--segment-redirect-to",
+        "--segment-no-groups-plan",
     ] {
-        let line = help
-            .lines()
-            .find(|l| l.trim_start().starts_with(flag))
+        let lines: Vec<&str> = help.lines().collect();
+        let at = lines
+            .iter()
+            .position(|l| l.trim_start().starts_with(flag))
             .unwrap_or_else(|| panic!("{flag} missing:\n{help}"));
+        // clap puts the description beside the flag, or on the next line.
+        let described = format!("{} {}", lines[at], lines.get(at + 1).unwrap_or(&""));
         assert!(
-            line.len() > flag.len() + 20,
-            "{flag} has a description: {line}"
+            described.len() > flag.len() + 40,
+            "{flag} has a description: {described}"
         );
     }
 }

@@ -246,3 +246,71 @@ async fn more_owner_tokens_each_read_access_management() {
         assert_eq!(status, 200);
     }
 }
+
+/// The modes for what the record leaves open: a member token that may list
+/// roles, a plan without user groups, 429s with the wait only in the body,
+/// a host that redirects every request; and group invitations.
+#[tokio::test]
+async fn modes_the_record_leaves_open() {
+    let sb = start(&["--segment-member-reads-roles", "--segment-no-groups-plan"]);
+    let member = sb.var("SEGMENT_MEMBER_TOKEN");
+    let (s, _, _) = sb.seg_get("/roles?pagination[count]=1", member).await;
+    assert_eq!(s, 200, "the member lists roles");
+    for path in ["/users", "/groups"] {
+        let (s, _, _) = sb.seg_get(path, member).await;
+        assert_eq!(s, 403, "{path}: still not users or groups");
+    }
+    let owner = sb.var("SEGMENT_ACCESS_TOKEN");
+    let (s, _, body) = sb.seg_get("/groups", owner).await;
+    assert_eq!(s, 400);
+    assert!(body["errors"][0]["message"]
+        .as_str()
+        .unwrap()
+        .contains("Your plan does not include User Groups"));
+    let (s, _, _) = sb.seg_get("/users", owner).await;
+    assert_eq!(s, 200);
+
+    let sb = start(&["--segment-rate-limit", "1", "--segment-429-body-only"]);
+    let owner = sb.var("SEGMENT_ACCESS_TOKEN");
+    sb.seg_get("/", owner).await;
+    let (s, h, body) = sb.seg_get("/", owner).await;
+    assert_eq!(s, 429);
+    assert!(
+        h.get("retry-after").is_none() && h.get("x-ratelimit-reset").is_none(),
+        "{h:?}"
+    );
+    assert!(
+        body["errors"][0]["data"]["msBeforeNext"].as_u64().is_some(),
+        "{body}"
+    );
+
+    let sb = start(&["--segment-redirect-to", "https://eu1.api.segmentapis.com"]);
+    let no_follow = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = no_follow
+        .get(sb.segment("/groups?pagination[count]=1"))
+        .bearer_auth(sb.var("SEGMENT_ACCESS_TOKEN"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 307);
+    assert_eq!(
+        r.headers()["location"],
+        "https://eu1.api.segmentapis.com/groups?pagination[count]=1"
+    );
+
+    let sb = start(&[]);
+    let owner = sb.var("SEGMENT_ACCESS_TOKEN");
+    let (_, _, groups) = sb.seg_get("/groups", owner).await;
+    let first = groups["data"]["userGroups"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (s, _, body) = sb.seg_get(&format!("/groups/{first}/invites"), owner).await;
+    assert_eq!(s, 200, "{body}");
+    let emails = body["data"]["emails"].as_array().unwrap();
+    assert_eq!(emails.len(), 1, "the first group has a pending invitation");
+    assert!(emails[0].as_str().unwrap().starts_with("invitee-"));
+}

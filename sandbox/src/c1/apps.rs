@@ -10,6 +10,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::{body, invalid, mask_paths, not_found, ok, page, page_of, paginate, ApiResult};
+use crate::config::AppUpdateMasks;
 use crate::state::{rfc3339, App};
 use crate::Sandbox;
 
@@ -77,8 +78,27 @@ pub async fn update(
 ) -> ApiResult {
     let req: UpdateApp = body(&bytes)?;
     let patch = req.app.ok_or_else(|| invalid("app is required"))?;
-    let mask = req.update_mask.unwrap_or_default();
-    let paths = mask_paths(&mask, &["displayName", "description"])?;
+    // No mask: the whole app, as ConductorOne's Terraform provider sends it.
+    let masked = req
+        .update_mask
+        .as_deref()
+        .is_some_and(|m| !m.trim().is_empty());
+    let mask = match masked {
+        true => req.update_mask.unwrap_or_default(),
+        false => "displayName,description".to_string(),
+    };
+    let mut paths = mask_paths(&mask, &["displayName", "description"])?;
+    if masked {
+        match sb.config.c1_app_update_masks {
+            AppUpdateMasks::Honour => {}
+            AppUpdateMasks::Refuse => {
+                return Err(invalid(
+                    "updateMask is not supported for apps: send the whole app",
+                ))
+            }
+            AppUpdateMasks::Ignore => paths.clear(),
+        }
+    }
     let field = |k: &str| {
         patch
             .get(k)

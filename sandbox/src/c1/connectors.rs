@@ -1,6 +1,7 @@
 //! Connectors: create with config, create delegated (config pending), get,
-//! list per app, update with `updateMask`, delegated update, delete, and
-//! `force_sync`. A sync runs for `--sync-delay-ms`, then is DONE, or ERROR
+//! list per app, update with `updateMask` (by `--c1-update-masks`: by
+//! default only the forms ConductorOne's own code sends), delegated update,
+//! delete, `force_sync`, and the catalog's configuration schema. A sync runs for `--sync-delay-ms`, then is DONE, or ERROR
 //! when the Segment part refuses the connector's token.
 
 use std::collections::HashMap;
@@ -15,14 +16,26 @@ use serde_json::{json, Value};
 use super::{
     body, code, invalid, mask_paths, not_found, ok, page, paginate, status_error, ApiResult,
 };
+use crate::config::UpdateMasks;
 use crate::state::{rfc3339, unix_ms, Connector, Data, SyncStatus, SEGMENT_CATALOG_ID};
 use crate::Sandbox;
 
-fn catalog_name(catalog_id: &str) -> &'static str {
+/// The name ConductorOne gives a connector created with no name.
+fn catalog_name(sb: &Sandbox, catalog_id: &str) -> String {
     if catalog_id == SEGMENT_CATALOG_ID {
-        "Segment"
+        sb.config.c1_connector_default_name.clone()
     } else {
-        "Connector"
+        "Connector".into()
+    }
+}
+
+/// The owners of a new connector: those asked for, else the caller (none
+/// when introspection names no user).
+fn new_owners(sb: &Sandbox, asked: Option<Vec<String>>) -> Vec<String> {
+    match asked.filter(|u| !u.is_empty()) {
+        Some(ids) => ids,
+        None if sb.config.c1_introspect_no_user => Vec::new(),
+        None => vec![sb.creds.admin_user_id.clone()],
     }
 }
 
@@ -39,7 +52,7 @@ pub fn refresh_syncs(sb: &Sandbox, d: &mut Data) {
         }
         c.sync_done_at_ms = None;
         let ts = rfc3339(now);
-        let (status, last_error) = match c.segment_token() {
+        let (status, last_error) = match c.segment_token(&sb.config.c1_catalog_token_field) {
             Some(t) if sb.creds.is_owner_token(&t) => ("SYNC_STATUS_DONE", String::new()),
             Some(t) if t == sb.creds.segment_member_token => (
                 "SYNC_STATUS_ERROR",
@@ -95,7 +108,10 @@ fn check_owners(d: &Data, ids: &[String]) -> Result<(), Response> {
     Ok(())
 }
 
-fn check_config(cfg: &Value) -> Result<(), Response> {
+/// A config as ConductorOne takes it: an `@type`, and `configuration`
+/// values typed (`{"stringValue": ...}`); a Segment connector's configuration
+/// holds only the catalog's fields.
+fn check_config(sb: &Sandbox, catalog_id: &str, cfg: &Value) -> Result<(), Response> {
     let Some(obj) = cfg.as_object() else {
         return Err(invalid("config must be an object"));
     };
@@ -107,9 +123,15 @@ fn check_config(cfg: &Value) -> Result<(), Response> {
         let Some(conf) = conf.as_object() else {
             return Err(invalid("config.configuration must be an object"));
         };
+        let field = &sb.config.c1_catalog_token_field;
         for (k, v) in conf {
             if !v.is_object() {
                 return Err(invalid(&format!("config.configuration.{k} must be a typed value such as {{\"stringValue\": ...}}")));
+            }
+            if catalog_id == SEGMENT_CATALOG_ID && k != field {
+                return Err(invalid(&format!(
+                    "config.configuration.{k}: the Segment connector's configuration has no field {k:?} (its fields: {field})"
+                )));
             }
         }
     }
@@ -181,20 +203,17 @@ pub async fn create(
         .filter(|c| !c.is_empty())
         .ok_or_else(|| invalid("catalogId is required"))?;
     if let Some(cfg) = &req.config {
-        check_config(cfg)?;
+        check_config(&sb, &catalog_id, cfg)?;
     }
     let mut d = sb.data();
     app_exists(&d, &app_id)?;
-    let owners = req
-        .user_ids
-        .filter(|u| !u.is_empty())
-        .unwrap_or_else(|| vec![sb.creds.admin_user_id.clone()]);
+    let owners = new_owners(&sb, req.user_ids);
     check_owners(&d, &owners)?;
     let now = rfc3339(SystemTime::now());
     let mut c = Connector {
         id: sb.ids.id(),
         app_id,
-        display_name: catalog_name(&catalog_id).into(),
+        display_name: catalog_name(&sb, &catalog_id),
         catalog_id,
         description: req.description.unwrap_or_default(),
         user_ids: owners,
@@ -233,10 +252,7 @@ pub async fn create_delegated(
         .ok_or_else(|| invalid("catalogId is required"))?;
     let mut d = sb.data();
     app_exists(&d, &app_id)?;
-    let owners = req
-        .user_ids
-        .filter(|u| !u.is_empty())
-        .unwrap_or_else(|| vec![sb.creds.admin_user_id.clone()]);
+    let owners = new_owners(&sb, req.user_ids);
     check_owners(&d, &owners)?;
     let now = rfc3339(SystemTime::now());
     let c = Connector {
@@ -245,7 +261,7 @@ pub async fn create_delegated(
         display_name: req
             .display_name
             .filter(|n| !n.is_empty())
-            .unwrap_or_else(|| catalog_name(&catalog_id).into()),
+            .unwrap_or_else(|| catalog_name(&sb, &catalog_id)),
         catalog_id,
         description: req.description.unwrap_or_default(),
         user_ids: owners,
@@ -279,18 +295,37 @@ struct Update {
     expand_mask: Option<Value>,
 }
 
+/// The fields an update may change, by `--c1-update-masks`: ConductorOne's
+/// own code sends `config` alone through `Update`, and `displayName` with
+/// `userIds` through `UpdateDelegated`.
+fn updatable(sb: &Sandbox, delegated: bool) -> &'static [&'static str] {
+    match (sb.config.c1_update_masks, delegated) {
+        (UpdateMasks::Any, true) => &["displayName", "description", "userIds"],
+        (UpdateMasks::Any, false) => &["displayName", "description", "userIds", "config"],
+        (_, true) => &["displayName", "userIds"],
+        (_, false) => &["config"],
+    }
+}
+
+/// The mask's paths this sandbox applies: with `ignore-others`, those it
+/// does not take are dropped without a word, as a lenient server would.
+fn mask_of<'a>(sb: &Sandbox, mask: &'a str, delegated: bool) -> Result<Vec<&'a str>, Response> {
+    let allowed = updatable(sb, delegated);
+    if sb.config.c1_update_masks != UpdateMasks::IgnoreOthers {
+        return mask_paths(mask, allowed);
+    }
+    const KNOWN: [&str; 4] = ["displayName", "description", "userIds", "config"];
+    let paths = mask_paths(mask, &KNOWN)?;
+    Ok(paths.into_iter().filter(|p| allowed.contains(p)).collect())
+}
+
 fn apply_update(sb: &Sandbox, app_id: &str, id: &str, bytes: &[u8], delegated: bool) -> ApiResult {
     let req: Update = body(bytes)?;
     let patch = req
         .connector
         .ok_or_else(|| invalid("connector is required"))?;
     let mask = req.update_mask.unwrap_or_default();
-    let allowed: &[&str] = if delegated {
-        &["displayName", "description", "userIds"]
-    } else {
-        &["displayName", "description", "userIds", "config"]
-    };
-    let paths = mask_paths(&mask, allowed)?;
+    let paths = mask_of(sb, &mask, delegated)?;
     let mut d = sb.data();
     refresh_syncs(sb, &mut d);
     let owners: Option<Vec<String>> = if paths.contains(&"userIds") {
@@ -305,10 +340,14 @@ fn apply_update(sb: &Sandbox, app_id: &str, id: &str, bytes: &[u8], delegated: b
     } else {
         None
     };
-    if paths.contains(&"config") {
-        check_config(patch.get("config").unwrap_or(&Value::Null))?;
-    }
     let c = connector_mut(&mut d, app_id, id)?;
+    if paths.contains(&"config") {
+        check_config(
+            sb,
+            &c.catalog_id,
+            patch.get("config").unwrap_or(&Value::Null),
+        )?;
+    }
     for p in &paths {
         match *p {
             "displayName" => {
@@ -385,4 +424,48 @@ pub async fn force_sync(
     start_sync(&sb, c);
     sb.save(&d);
     ok(json!({}))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SchemaRequest {
+    catalog_id: Option<String>,
+    #[allow(dead_code)]
+    app_id: Option<String>,
+    #[allow(dead_code)]
+    connector_id: Option<String>,
+}
+
+/// `POST /api/v1/connectorcatalog` (`ConfigurationSchema`): the fields of a
+/// catalog entry's configuration; Segment's one field is the secret token,
+/// named by `--c1-catalog-token-field`.
+pub async fn configuration_schema(
+    State(sb): State<Arc<Sandbox>>,
+    bytes: axum::body::Bytes,
+) -> ApiResult {
+    let req: SchemaRequest = body(&bytes)?;
+    let catalog_id = req
+        .catalog_id
+        .filter(|c| !c.is_empty())
+        .ok_or_else(|| invalid("catalogId is required"))?;
+    if catalog_id != SEGMENT_CATALOG_ID {
+        return Err(not_found(&format!("catalog entry {catalog_id}")));
+    }
+    ok(json!({
+        "schema": {
+            "displayName": sb.config.c1_connector_default_name,
+            "helpUrl": "https://www.conductorone.com/docs/baton/segment/",
+            "fields": [{
+                "name": sb.config.c1_catalog_token_field,
+                "displayName": "Access Token",
+                "placeholder": "",
+                "secret": {},
+            }],
+            "fieldGroups": [],
+            "isOauth2": false,
+            "requiresExternalConnector": false,
+            "supportsExternalResources": false,
+        },
+        "formSchema": null,
+    }))
 }

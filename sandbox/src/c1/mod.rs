@@ -198,6 +198,10 @@ pub fn router(sb: Arc<Sandbox>) -> Router<Arc<Sandbox>> {
         .route("/api/v1/users/{id}", get(users::get))
         .route("/api/v1/search/users", post(users::search))
         .route("/api/v1/search/apps", post(apps::search))
+        .route(
+            "/api/v1/connectorcatalog",
+            post(connectors::configuration_schema),
+        )
         .route_layer(axum::middleware::from_fn_with_state(
             sb,
             auth::require_bearer,

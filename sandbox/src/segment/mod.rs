@@ -30,6 +30,7 @@ pub fn router() -> Router<Arc<Sandbox>> {
         .route("/segment/groups", get(groups))
         .route("/segment/groups/{id}", get(group))
         .route("/segment/groups/{id}/users", get(group_users))
+        .route("/segment/groups/{id}/invites", get(group_invites))
         .route("/segment/users", get(users))
 }
 
@@ -55,8 +56,13 @@ pub fn field_error(kind: &str, message: &str, field: &str) -> Response {
 enum Access {
     /// `GET /` only.
     Workspace,
-    /// IAM reads: Workspace Owner tokens only.
+    /// Roles: Workspace Owner tokens only, unless `--segment-member-reads-roles`.
+    Roles,
+    /// Users and groups: Workspace Owner tokens only.
     Iam,
+    /// Groups and what is under them: as `Iam`, and refused (400) when the
+    /// workspace's plan has no user groups (`--segment-no-groups-plan`).
+    Groups,
 }
 
 /// Checks the token and the rate limit; returns the headers to add.
@@ -101,29 +107,43 @@ fn authorize(sb: &Sandbox, headers: &HeaderMap, access: Access) -> Result<Header
             }
         }
         Err(retry_after) => {
-            let mut r = (
-                StatusCode::TOO_MANY_REQUESTS,
-                Json(
-                    json!({ "errors": [{ "type": "RequestError", "message": "Too many requests",
-                    "data": { "remainingPoints": 0, "msBeforeNext": retry_after * 1000 } }] }),
-                ),
-            )
-                .into_response();
-            r.headers_mut()
-                .insert("retry-after", HeaderValue::from(retry_after));
-            r.headers_mut()
-                .insert("x-ratelimit-remaining", HeaderValue::from_static("0"));
+            let mut r = too_many_requests(retry_after * 1000);
+            if !sb.config.segment_429_body_only {
+                r.headers_mut()
+                    .insert("retry-after", HeaderValue::from(retry_after));
+                r.headers_mut()
+                    .insert("x-ratelimit-remaining", HeaderValue::from_static("0"));
+            }
             return Err(r);
         }
     }
-    if access == Access::Iam && !owner {
+    let member_may = access == Access::Workspace
+        || (access == Access::Roles && sb.config.segment_member_reads_roles);
+    if !owner && !member_may {
         return Err(error(
             StatusCode::FORBIDDEN,
             "forbidden",
             "This token's access level cannot read access management. Use a token with the Workspace Owner access level.",
         ));
     }
+    if access == Access::Groups && sb.config.segment_no_groups_plan {
+        return Err(error(
+            StatusCode::BAD_REQUEST,
+            "bad-request",
+            "Your plan does not include User Groups. Contact sales to upgrade to business tier.",
+        ));
+    }
     Ok(out)
+}
+
+/// A 429 as Segment sends it: `msBeforeNext` in the body (headers apart).
+pub fn too_many_requests(ms_before_next: u64) -> Response {
+    (
+        StatusCode::TOO_MANY_REQUESTS,
+        Json(json!({ "errors": [{ "type": "RequestError", "message": "Too many requests",
+            "data": { "remainingPoints": 0, "msBeforeNext": ms_before_next, "consumedPoints": 0 } }] })),
+    )
+        .into_response()
 }
 
 /// Segment's objects never change after seeding, so lists are served from
@@ -253,8 +273,9 @@ fn cached_list(
     q: &HashMap<String, String>,
     items: &[String],
     key: &str,
+    access: Access,
 ) -> Response {
-    let h = match authorize(sb, headers, Access::Iam) {
+    let h = match authorize(sb, headers, access) {
         Ok(h) => h,
         Err(r) => return r,
     };
@@ -271,7 +292,14 @@ async fn roles(
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    cached_list(&sb, &headers, &q, &sb.segment_cache.roles, "roles")
+    cached_list(
+        &sb,
+        &headers,
+        &q,
+        &sb.segment_cache.roles,
+        "roles",
+        Access::Roles,
+    )
 }
 
 async fn groups(
@@ -279,7 +307,14 @@ async fn groups(
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    cached_list(&sb, &headers, &q, &sb.segment_cache.groups, "userGroups")
+    cached_list(
+        &sb,
+        &headers,
+        &q,
+        &sb.segment_cache.groups,
+        "userGroups",
+        Access::Groups,
+    )
 }
 
 async fn group(
@@ -287,7 +322,7 @@ async fn group(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let h = match authorize(&sb, &headers, Access::Iam) {
+    let h = match authorize(&sb, &headers, Access::Groups) {
         Ok(h) => h,
         Err(r) => return r,
     };
@@ -308,7 +343,7 @@ async fn group_users(
     Path(id): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let h = match authorize(&sb, &headers, Access::Iam) {
+    let h = match authorize(&sb, &headers, Access::Groups) {
         Ok(h) => h,
         Err(r) => return r,
     };
@@ -333,10 +368,45 @@ async fn group_users(
     ok(h, json!({ "users": users, "pagination": p }))
 }
 
+/// `GET /groups/{id}/invites`: the emails invited to the group who have not
+/// joined the workspace yet.
+async fn group_invites(
+    State(sb): State<Arc<Sandbox>>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let h = match authorize(&sb, &headers, Access::Groups) {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    let (offset, count) = match page(&q) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let d = sb.data();
+    let Some(g) = d.segment.groups.iter().find(|g| g.id == id) else {
+        return error(
+            StatusCode::NOT_FOUND,
+            "not-found",
+            &format!("User group with id '{id}' not found."),
+        );
+    };
+    let (items, p) = paginate(&g.invites, offset, count);
+    ok(h, json!({ "emails": items, "pagination": p }))
+}
+
 async fn users(
     State(sb): State<Arc<Sandbox>>,
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    cached_list(&sb, &headers, &q, &sb.segment_cache.users, "users")
+    cached_list(
+        &sb,
+        &headers,
+        &q,
+        &sb.segment_cache.users,
+        "users",
+        Access::Iam,
+    )
 }
