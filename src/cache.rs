@@ -1,7 +1,8 @@
 //! Per-process, single-flight caches of what cannot change within one
 //! Terraform operation: a Segment token's check and the Segment lists, each
-//! per token; a ConductorOne user, per ID; ConductorOne's roles and the apps
-//! whose names say Segment, per API URL. Concurrent callers wait for the
+//! per token; a ConductorOne user, per ID; ConductorOne's roles, the apps
+//! whose names say Segment, the catalog's configuration fields and the
+//! calling user, per API URL. Concurrent callers wait for the
 //! one request in flight. A failure is never kept: the caller that saw it
 //! reports it, and the next caller asks again (so a retried apply re-checks).
 //! Nothing outlives the process, and no key holds a token: tokens are keyed
@@ -62,6 +63,41 @@ impl TokenKey {
     }
 }
 
+/// What ConductorOne's Segment connector reads, besides the workspace.
+const CONNECTOR_READS: [&str; 3] = ["users", "groups", "roles"];
+
+/// A token passes when it reads what ConductorOne's connector reads: the
+/// workspace (`GET /`) and one item each of users, groups and roles, all at
+/// once. A workspace whose plan has no user groups is no fault of the token.
+async fn check_token(client: &SegmentClient, token: &Secret) -> Result<Workspace, SegmentError> {
+    let reads = CONNECTOR_READS.map(|what| client.can_read(token, what));
+    let (ws, reads) = futures_util::future::join(
+        client.workspace(token),
+        futures_util::future::join_all(reads),
+    )
+    .await;
+    let ws = ws?;
+    let (mut refused, mut status) = (Vec::new(), 0);
+    for (what, r) in CONNECTOR_READS.iter().zip(reads) {
+        match r {
+            Ok(()) => {}
+            Err(e) if *what == "groups" && e.is_no_groups_plan() => {}
+            Err(SegmentError::Unauthorized { status: s, .. }) => {
+                refused.push(*what);
+                status = s;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    match refused.is_empty() {
+        true => Ok(ws),
+        false => Err(SegmentError::CannotRead {
+            what: refused.join(", "),
+            status,
+        }),
+    }
+}
+
 /// The process's cached reads.
 #[derive(Default)]
 pub struct Reads {
@@ -71,12 +107,15 @@ pub struct Reads {
     groups: Flights<TokenKey, Arc<Vec<Group>>>,
     users: Flights<String, Option<User>>,
     c1_roles: Flights<String, Arc<Vec<conductorone::Role>>>,
+    catalog_fields: Flights<(String, String), Arc<Vec<conductorone::CatalogField>>>,
+    callers: Flights<String, Option<String>>,
     apps_matching: Flights<(String, String), Arc<Vec<App>>>,
 }
 
 impl Reads {
-    /// The token's workspace, once the token has also proved it may read
-    /// access management (`GET /` and `GET /roles?pagination[count]=1`).
+    /// The token's workspace, once the token has also proved it reads what
+    /// ConductorOne's connector reads (`GET /`, and one item each of
+    /// `/users`, `/groups` and `/roles`).
     pub async fn checked_token(
         &self,
         client: &SegmentClient,
@@ -84,11 +123,7 @@ impl Reads {
     ) -> Result<Workspace, SegmentError> {
         let key = TokenKey::new(client, token);
         self.token_checks
-            .get(key, || async {
-                let ws = client.workspace(token).await?;
-                client.check_iam_access(token).await?;
-                Ok(ws)
-            })
+            .get(key, || check_token(client, token))
             .await
     }
 
@@ -137,6 +172,26 @@ impl Reads {
         self.c1_roles
             .get(key, || async { c1.roles().await.map(Arc::new) })
             .await
+    }
+
+    /// The fields of a catalog entry's connector configuration.
+    pub async fn catalog_fields(
+        &self,
+        c1: &C1Client,
+        catalog_id: &str,
+    ) -> Result<Arc<Vec<conductorone::CatalogField>>, C1Error> {
+        let key = (c1.base().to_string(), catalog_id.to_string());
+        self.catalog_fields
+            .get(key, || async {
+                c1.config_fields(catalog_id).await.map(Arc::new)
+            })
+            .await
+    }
+
+    /// The calling principal's user ID (`None`: introspection names none).
+    pub async fn caller(&self, c1: &C1Client) -> Result<Option<String>, C1Error> {
+        let key = c1.base().to_string();
+        self.callers.get(key, || c1.caller_user_id()).await
     }
 
     /// The apps ConductorOne's app search finds for `query`.

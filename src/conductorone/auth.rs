@@ -49,7 +49,7 @@ const JWT_BEARER: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer
 const REFRESH_MARGIN: Duration = Duration::from_secs(60);
 
 /// The Ed25519 key in a `secret-token:conductorone.com:v1:<base64url JWK>` secret.
-pub fn parse_client_secret(secret: &str) -> Result<Ed25519KeyPair, C1Error> {
+pub fn parse_client_secret(secret: &str) -> Result<ClientKey, C1Error> {
     let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
     let bad = |why: &str| {
         C1Error::InvalidSecret(format!(
@@ -69,6 +69,8 @@ pub fn parse_client_secret(secret: &str) -> Result<Ed25519KeyPair, C1Error> {
         crv: String,
         x: String,
         d: String,
+        #[serde(default)]
+        kid: Option<String>,
     }
     let jwk: Jwk = serde_json::from_slice(&jwk_bytes).map_err(|_| bad("not a JSON Web Key"))?;
     if jwk.kty != "OKP" || jwk.crv != "Ed25519" {
@@ -76,7 +78,18 @@ pub fn parse_client_secret(secret: &str) -> Result<Ed25519KeyPair, C1Error> {
     }
     let d = b64.decode(&jwk.d).map_err(|_| bad("bad private key"))?;
     let x = b64.decode(&jwk.x).map_err(|_| bad("bad public key"))?;
-    Ed25519KeyPair::from_seed_and_public_key(&d, &x).map_err(|_| bad("the key pair does not match"))
+    let key = Ed25519KeyPair::from_seed_and_public_key(&d, &x)
+        .map_err(|_| bad("the key pair does not match"))?;
+    Ok(ClientKey {
+        key,
+        kid: jwk.kid.filter(|k| !k.is_empty()),
+    })
+}
+
+/// The Ed25519 key of a client secret, and its key ID when the JWK has one.
+pub struct ClientKey {
+    key: Ed25519KeyPair,
+    kid: Option<String>,
 }
 
 fn now_secs() -> u64 {
@@ -86,15 +99,21 @@ fn now_secs() -> u64 {
         .as_secs()
 }
 
-/// A compact EdDSA JWS asserting `client_id` to `audience`.
-fn assertion(key: &Ed25519KeyPair, client_id: &str, audience: &str) -> String {
+/// A compact EdDSA JWS asserting `client_id` to `audience`, as
+/// ConductorOne's own SDK writes it: header `alg`, a random `nonce` (and the
+/// JWK's `kid`, when it has one); `aud` one string.
+fn assertion(key: &ClientKey, client_id: &str, audience: &str) -> String {
     let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
     let mut nonce = [0u8; 16];
     let _ = aws_lc_rs::rand::fill(&mut nonce);
-    let header = json!({ "alg": "EdDSA", "typ": "JWT", "nonce": b64.encode(nonce) });
+    let mut header = json!({ "alg": "EdDSA", "nonce": b64.encode(nonce) });
+    if let Some(kid) = &key.kid {
+        header["kid"] = json!(kid);
+    }
+    let key = &key.key;
     let now = now_secs();
     let claims = json!({
-        "iss": client_id, "sub": client_id, "aud": [audience],
+        "iss": client_id, "sub": client_id, "aud": audience,
         "iat": now, "nbf": now.saturating_sub(120), "exp": now.saturating_add(120),
     });
     let input = format!(
@@ -119,7 +138,7 @@ enum Kind {
     },
     Assertion {
         client_id: String,
-        key: Ed25519KeyPair,
+        key: ClientKey,
         token_url: url::Url,
         audience: String,
         secret: Secret,
@@ -379,8 +398,8 @@ pub(crate) mod tests {
         }
         for h in handles {
             assert_eq!(
-                h.await.unwrap().unwrap(),
-                s.env["CONDUCTORONE_SANDBOX_ADMIN_USER_ID"]
+                h.await.unwrap().unwrap().as_deref(),
+                Some(s.env["CONDUCTORONE_SANDBOX_ADMIN_USER_ID"].as_str())
             );
         }
         assert_eq!(
@@ -445,6 +464,37 @@ pub(crate) mod tests {
         assert!(!text.contains(&other[SECRET_PREFIX.len()..]), "{text}");
     }
 
+    /// The assertion as ConductorOne's SDK (go-jose) writes it: header
+    /// `alg`, `nonce` and the JWK's `kid`; `aud` one string.
+    #[test]
+    fn assertions_take_the_official_form() {
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        use aws_lc_rs::signature::KeyPair as _;
+        let seed = [9u8; 32];
+        let kp = Ed25519KeyPair::from_seed_unchecked(&seed).unwrap();
+        let x = b64.encode(kp.public_key().as_ref());
+        for kid in [None, Some("key-1")] {
+            let mut jwk = json!({"kty":"OKP","crv":"Ed25519","x": x,"d": b64.encode(seed)});
+            if let Some(k) = kid {
+                jwk["kid"] = json!(k);
+            }
+            let secret = format!("{SECRET_PREFIX}{}", b64.encode(jwk.to_string()));
+            let key = parse_client_secret(&secret).unwrap();
+            let jws = assertion(&key, "fox@acme.conductor.one/spc", "acme.conductor.one");
+            let parts: Vec<&str> = jws.split('.').collect();
+            let header: serde_json::Value =
+                serde_json::from_slice(&b64.decode(parts[0]).unwrap()).unwrap();
+            let claims: serde_json::Value =
+                serde_json::from_slice(&b64.decode(parts[1]).unwrap()).unwrap();
+            assert_eq!(header["alg"], "EdDSA");
+            assert!(header["nonce"].is_string());
+            assert!(header.get("typ").is_none());
+            assert_eq!(header.get("kid").and_then(|k| k.as_str()), kid);
+            assert_eq!(claims["aud"], "acme.conductor.one");
+            assert_eq!(claims["iss"], claims["sub"]);
+        }
+    }
+
     #[test]
     fn token_lifetimes_are_checked() {
         let v = |s: &str| serde_json::from_str::<serde_json::Value>(s).unwrap();
@@ -495,8 +545,8 @@ pub(crate) mod tests {
         )
         .unwrap();
         assert_eq!(
-            client.caller_user_id().await.unwrap(),
-            s.env["CONDUCTORONE_SANDBOX_ADMIN_USER_ID"]
+            client.caller_user_id().await.unwrap().as_deref(),
+            Some(s.env["CONDUCTORONE_SANDBOX_ADMIN_USER_ID"].as_str())
         );
         client.caller_user_id().await.unwrap();
         assert_eq!(token_requests(&sb), 1);

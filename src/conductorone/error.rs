@@ -38,6 +38,9 @@ pub enum C1Error {
     TooLarge { limit: usize },
     #[error("ConductorOne's list could not be read whole: {0}")]
     Paging(#[from] PagingError),
+    /// ConductorOne answered an update without taking it.
+    #[error("ConductorOne answered the update but did not take {what}: it kept {kept:?}")]
+    NotTaken { what: String, kept: String },
     #[error("could not reach ConductorOne: {message}")]
     Transport { message: String, connect: bool },
     #[error("ConductorOne's answer could not be read: {0}")]

@@ -24,10 +24,10 @@ use serde_json::{json, Value};
 /// The in-process sandbox and credentials the unit tests share.
 #[cfg(test)]
 pub(crate) use auth::tests as tests_support;
-pub use auth::{parse_client_secret, Credentials, TokenSource};
+pub use auth::{parse_client_secret, ClientKey, Credentials, TokenSource};
 pub use error::C1Error;
 pub use model::{App, Connector, ConnectorStatus, Role, User};
-pub use patch::{ConnectorPatch, Endpoint, EnvConfig, ENV_CONFIG_TYPE};
+pub use patch::{ConnectorUpdate, EnvConfig, ENV_CONFIG_TYPE};
 
 use bytes::Bytes;
 
@@ -83,6 +83,34 @@ struct AppEnvelope {
     app: Option<App>,
 }
 
+/// One field of a catalog entry's configuration schema.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CatalogField {
+    pub name: String,
+    /// A secret field (`RotatableSecretField`), such as a token.
+    pub secret: bool,
+}
+
+#[derive(Deserialize)]
+struct SchemaAnswer {
+    #[serde(default)]
+    schema: Option<ConfigSchema>,
+}
+
+#[derive(Deserialize)]
+struct ConfigSchema {
+    #[serde(default = "Vec::new", deserialize_with = "null_list")]
+    fields: Vec<SchemaField>,
+}
+
+#[derive(Deserialize)]
+struct SchemaField {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    secret: Option<Value>,
+}
+
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct UserEnvelope {
@@ -106,7 +134,10 @@ impl ConnectorViewEnvelope {
     }
 }
 
-/// A new connector.
+/// A new connector, in one of the two create forms ConductorOne's own
+/// provider sends: with its secret config (`Create`, which takes no name;
+/// ConductorOne names it after the catalog), or pending its config
+/// (`CreateDelegated`, named). Both may carry a description.
 pub struct NewConnector<'a> {
     pub app_id: &'a str,
     pub catalog_id: &'a str,
@@ -128,14 +159,38 @@ impl C1Client {
         })
     }
 
-    /// `GET /api/v1/auth/introspect`: the calling principal's user id.
-    pub async fn caller_user_id(&self) -> Result<String, C1Error> {
+    /// `GET /api/v1/auth/introspect`: the calling principal's user id;
+    /// `None` when it names no user (as for some service principals and
+    /// workload identities).
+    pub async fn caller_user_id(&self) -> Result<Option<String>, C1Error> {
         let v: Value = self.get("/api/v1/auth/introspect").await?;
-        v.get("userId")
+        Ok(v.get("userId")
             .and_then(Value::as_str)
             .filter(|s| !s.is_empty())
-            .map(str::to_string)
-            .ok_or_else(|| C1Error::Decode("introspection returned no userId".into()))
+            .map(str::to_string))
+    }
+
+    /// `POST /api/v1/connectorcatalog` (`ConfigurationSchema`): the fields
+    /// of a catalog entry's connector configuration.
+    pub async fn config_fields(&self, catalog_id: &str) -> Result<Vec<CatalogField>, C1Error> {
+        let body = json!({ "catalogId": catalog_id });
+        let answer: SchemaAnswer = self
+            .call(
+                Method::POST,
+                "/api/v1/connectorcatalog",
+                Some(&body),
+                Idempotent::Yes,
+                &[],
+            )
+            .await?;
+        let fields = answer.schema.map(|s| s.fields).unwrap_or_default();
+        Ok(fields
+            .into_iter()
+            .map(|f| CatalogField {
+                secret: f.secret.is_some_and(|v| !v.is_null()),
+                name: f.name,
+            })
+            .collect())
     }
 
     /// `GET /api/v1/users/{id}`; `None` when there is no such user.
@@ -185,17 +240,49 @@ impl C1Client {
         self.update_app(id, "description", description).await
     }
 
-    /// `POST /api/v1/apps/{id}` setting one string field.
+    /// `POST /api/v1/apps/{id}` setting one string field: a partial app and
+    /// `updateMask`, as ConductorOne's docs show it; when ConductorOne
+    /// refuses that (400, 403) or answers without taking it, the whole app
+    /// with no mask, as ConductorOne's own Terraform provider sends it.
     async fn update_app(&self, id: &str, field: &str, value: &str) -> Result<App, C1Error> {
         let body = json!({
             "app": { "id": id, field: value },
             "updateMask": field,
         });
+        match self.post_app(id, &body).await {
+            Ok(app) if app_field(&app, field) == value => return Ok(app),
+            Ok(_) | Err(C1Error::Status { status: 400, .. } | C1Error::PermissionDenied { .. }) => {
+            }
+            Err(e) => return Err(e),
+        }
+        tracing::debug!(
+            id,
+            field,
+            "ConductorOne did not take a masked app update; sending the whole app"
+        );
+        let mut whole: Value = self.get(&app_path(id)).await?;
+        let mut app = whole
+            .get_mut("app")
+            .map(Value::take)
+            .filter(Value::is_object)
+            .ok_or_else(|| missing("app"))?;
+        app[field] = json!(value);
+        let updated = self.post_app(id, &json!({ "app": app })).await?;
+        match app_field(&updated, field) == value {
+            true => Ok(updated),
+            false => Err(C1Error::NotTaken {
+                what: format!("app {id}'s {field}"),
+                kept: app_field(&updated, field).to_string(),
+            }),
+        }
+    }
+
+    async fn post_app(&self, id: &str, body: &Value) -> Result<App, C1Error> {
         let env: AppEnvelope = self
             .call(
                 Method::POST,
                 &app_path(id),
-                Some(&body),
+                Some(body),
                 Idempotent::Yes,
                 &[],
             )
@@ -305,28 +392,25 @@ impl C1Client {
     /// for its config (`POST /api/v1/apps/{app_id}/connectors`).
     pub async fn create_connector(&self, c: &NewConnector<'_>) -> Result<Connector, C1Error> {
         let base = format!("{}/connectors", app_path(c.app_id));
-        let (path, body, secrets) = match c.secret {
-            Some((key, value)) => (
-                format!("{base}/create"),
-                json!({
-                    "catalogId": c.catalog_id,
-                    "description": c.description,
-                    "userIds": c.user_ids,
-                    "config": EnvConfig::with_secret(key, Some(value)).to_json(),
-                }),
-                vec![value],
-            ),
-            None => (
-                base,
-                json!({
-                    "catalogId": c.catalog_id,
-                    "displayName": c.display_name,
-                    "description": c.description,
-                    "userIds": c.user_ids,
-                }),
-                Vec::new(),
-            ),
+        let mut body = json!({ "catalogId": c.catalog_id });
+        let (path, secrets) = match c.secret {
+            Some((key, value)) => {
+                body["config"] = EnvConfig::with_secret(key, Some(value)).to_json();
+                (format!("{base}/create"), vec![value])
+            }
+            None => {
+                body["displayName"] = json!(c.display_name);
+                (base, Vec::new())
+            }
         };
+        // As ConductorOne's own provider sends them: no empty owner list
+        // (ConductorOne then picks the owner); a description only when set.
+        if !c.user_ids.is_empty() {
+            body["userIds"] = json!(c.user_ids);
+        }
+        if !c.description.is_empty() {
+            body["description"] = json!(c.description);
+        }
         let env: ConnectorViewEnvelope = self
             .call(Method::POST, &path, Some(&body), Idempotent::No, &secrets)
             .await?;
@@ -344,23 +428,28 @@ impl C1Client {
         }
     }
 
-    /// Updates the fields `patch` sets on `current` (as ConductorOne
-    /// returned it), at the endpoint [`Endpoint::for_update`] chooses.
+    /// One update of `current` (as ConductorOne returned it), in one of the
+    /// two forms ConductorOne's own code sends (`patch.rs`); ConductorOne's
+    /// answer.
     pub async fn update_connector(
         &self,
         current: &Connector,
-        patch: &ConnectorPatch,
+        update: &ConnectorUpdate,
     ) -> Result<Connector, C1Error> {
-        let endpoint = Endpoint::for_update(current, patch);
         let path = format!(
             "{}{}",
             connector_path(&current.app_id, &current.id),
-            endpoint.suffix()
+            update.suffix()
         );
-        let body = patch.request_body(current);
-        let secrets: Vec<&Secret> = patch.config.iter().flat_map(EnvConfig::secrets).collect();
+        let body = update.request_body(current);
         let env: ConnectorViewEnvelope = self
-            .call(Method::POST, &path, Some(&body), Idempotent::Yes, &secrets)
+            .call(
+                Method::POST,
+                &path,
+                Some(&body),
+                Idempotent::Yes,
+                &update.secrets(),
+            )
             .await?;
         env.connector()
     }
@@ -462,6 +551,14 @@ fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, C1Error> {
     serde_json::from_slice(bytes).map_err(|e| C1Error::Decode(e.to_string()))
 }
 
+/// One of the string fields an app update sets.
+fn app_field<'a>(app: &'a App, field: &str) -> &'a str {
+    match field {
+        "displayName" => &app.display_name,
+        _ => &app.description,
+    }
+}
+
 fn app_path(app_id: &str) -> String {
     format!("/api/v1/apps/{}", encode_segment(app_id))
 }
@@ -482,6 +579,7 @@ pub fn decode_any_answer(body: &[u8]) {
     let _ = serde_json::from_slice::<Page<App>>(body);
     let _ = serde_json::from_slice::<Page<Role>>(body);
     let _ = serde_json::from_slice::<Page<ConnectorView>>(body);
+    let _ = serde_json::from_slice::<SchemaAnswer>(body);
     let _ = serde_json::from_slice::<Value>(body);
     auth::decode_token_answer(body);
     for status in [400, 401, 403, 404, 429, 500, 503] {

@@ -1,7 +1,15 @@
-//! Connector updates, typed: the fields to change (whose names make the
-//! update mask) and the endpoint to send them to.
+//! Connector updates, in the two forms ConductorOne's own code has sent
+//! since 2023 (its Terraform provider's 148 integrations,
+//! `../shared/reference/conductorone.md` §7), and no other:
+//!
+//! - `Update` (`POST /api/v1/apps/{app_id}/connectors/{id}`): the whole
+//!   connector object with a new `config`, `updateMask: "config"`;
+//! - `UpdateDelegated` (`POST .../connectors/{id}/delegated`): the whole
+//!   object with `displayName` and `userIds` (both sent) and an empty
+//!   config, `updateMask: "displayName,userIds"`.
+//!
+//! A connector's description is set when it is created and never updated.
 
-use serde::Serialize;
 use serde_json::{json, Value};
 
 use super::Connector;
@@ -43,100 +51,94 @@ impl EnvConfig {
     }
 }
 
-/// The fields of a connector to change; those set make the update mask.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct ConnectorPatch {
-    pub display_name: Option<String>,
-    pub description: Option<String>,
-    pub user_ids: Option<Vec<String>>,
-    pub config: Option<EnvConfig>,
+/// One connector update, in one of the two proven forms.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ConnectorUpdate {
+    /// `Update` with `updateMask: "config"`.
+    Config(EnvConfig),
+    /// `UpdateDelegated` with `updateMask: "displayName,userIds"`.
+    NameAndOwners {
+        display_name: String,
+        user_ids: Vec<String>,
+    },
 }
 
-/// The connector object of an update request.
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct PatchBody<'a> {
-    id: &'a str,
-    app_id: &'a str,
-    catalog_id: &'a str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    display_name: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    description: Option<&'a str>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    user_ids: Option<&'a [String]>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    config: Option<Value>,
-}
-
-impl ConnectorPatch {
-    pub fn is_empty(&self) -> bool {
-        self.mask().is_empty()
-    }
-
-    /// The update mask: the camelCase names of the fields set.
-    pub fn mask(&self) -> Vec<&'static str> {
-        let fields = [
-            ("displayName", self.display_name.is_some()),
-            ("description", self.description.is_some()),
-            ("userIds", self.user_ids.is_some()),
-            ("config", self.config.is_some()),
-        ];
-        fields
-            .into_iter()
-            .filter(|(_, set)| *set)
-            .map(|(n, _)| n)
-            .collect()
-    }
-
-    /// The `UpdateRequest` body for `current`.
-    pub fn request_body(&self, current: &Connector) -> Value {
-        let connector = PatchBody {
-            id: &current.id,
-            app_id: &current.app_id,
-            catalog_id: &current.catalog_id,
-            display_name: self.display_name.as_deref(),
-            description: self.description.as_deref(),
-            user_ids: self.user_ids.as_deref(),
-            config: self.config.as_ref().map(EnvConfig::to_json),
-        };
-        json!({ "connector": connector, "updateMask": self.mask().join(",") })
-    }
-}
-
-/// Which of ConductorOne's two connector update operations to call.
-///
-/// ConductorOne has `Update` (`POST .../connectors/{id}`, for a connector
-/// with a config) and `UpdateDelegated` (`POST .../connectors/{id}/delegated`,
-/// for a connector created pending its config). The official provider picks
-/// `Update` when the Terraform token is set and `UpdateDelegated` when it is
-/// null (`../shared/reference/conductorone.md` §1.5). We pick from facts
-/// ConductorOne returned instead of from our configuration, so that a
-/// connector configured outside Terraform (or imported) is updated through
-/// the operation that fits it: an update carrying a config goes to `Update`;
-/// otherwise the connector's own `config` decides (present: `Update`; absent
-/// or null: still pending, `UpdateDelegated`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Endpoint {
-    Update,
-    UpdateDelegated,
-}
-
-impl Endpoint {
-    pub fn for_update(current: &Connector, patch: &ConnectorPatch) -> Endpoint {
-        let configured = current.config.as_ref().is_some_and(|c| !c.is_null());
-        if patch.config.is_some() || configured {
-            Endpoint::Update
-        } else {
-            Endpoint::UpdateDelegated
+impl ConnectorUpdate {
+    /// The path below the connector's own.
+    pub fn suffix(&self) -> &'static str {
+        match self {
+            ConnectorUpdate::Config(_) => "",
+            ConnectorUpdate::NameAndOwners { .. } => "/delegated",
         }
     }
 
-    /// The path below the connector's own.
-    pub fn suffix(self) -> &'static str {
+    pub fn mask(&self) -> &'static str {
         match self {
-            Endpoint::Update => "",
-            Endpoint::UpdateDelegated => "/delegated",
+            ConnectorUpdate::Config(_) => "config",
+            ConnectorUpdate::NameAndOwners { .. } => "displayName,userIds",
+        }
+    }
+
+    /// The secrets the request carries, to scrub from error messages.
+    pub fn secrets(&self) -> Vec<&Secret> {
+        match self {
+            ConnectorUpdate::Config(c) => c.secrets().collect(),
+            ConnectorUpdate::NameAndOwners { .. } => Vec::new(),
+        }
+    }
+
+    /// The request body for `current` (as ConductorOne returned it): the
+    /// whole connector object, as ConductorOne's own provider sends it.
+    pub fn request_body(&self, current: &Connector) -> Value {
+        let (display_name, user_ids, config) = match self {
+            ConnectorUpdate::Config(c) => (
+                current.display_name.as_str(),
+                current.user_ids.as_slice(),
+                c.to_json(),
+            ),
+            ConnectorUpdate::NameAndOwners {
+                display_name,
+                user_ids,
+            } => (
+                display_name.as_str(),
+                user_ids.as_slice(),
+                EnvConfig::default().to_json(),
+            ),
+        };
+        json!({
+            "connector": {
+                "id": current.id,
+                "appId": current.app_id,
+                "catalogId": current.catalog_id,
+                "displayName": display_name,
+                "userIds": user_ids,
+                "config": config,
+            },
+            "updateMask": self.mask(),
+        })
+    }
+
+    /// What of this update `answer` (ConductorOne's connector after it) did
+    /// not take: the field's name and the value ConductorOne kept.
+    pub fn not_taken(&self, answer: &Connector) -> Option<(&'static str, String)> {
+        match self {
+            ConnectorUpdate::Config(c) => {
+                let set = c.secrets().next().is_some();
+                let has = answer.config.as_ref().is_some_and(|v| !v.is_null());
+                (set && !has).then(|| ("config", "no configuration".to_string()))
+            }
+            ConnectorUpdate::NameAndOwners {
+                display_name,
+                user_ids,
+            } => {
+                if &answer.display_name != display_name {
+                    return Some(("displayName", format!("{:?}", answer.display_name)));
+                }
+                let (mut want, mut have) = (user_ids.clone(), answer.user_ids.clone());
+                want.sort();
+                have.sort();
+                (want != have).then(|| ("userIds", format!("{:?}", answer.user_ids)))
+            }
         }
     }
 }
@@ -145,35 +147,67 @@ impl Endpoint {
 mod tests {
     use super::*;
 
-    #[test]
-    fn the_mask_follows_the_fields_set() {
-        let mut p = ConnectorPatch::default();
-        assert!(p.is_empty());
-        p.display_name = Some("n".into());
-        p.user_ids = Some(vec!["u".into()]);
-        assert_eq!(p.mask(), ["displayName", "userIds"]);
-        let c = Connector {
+    fn current() -> Connector {
+        Connector {
             id: "c".into(),
             app_id: "a".into(),
             catalog_id: "k".into(),
+            display_name: "Twilio Segment".into(),
+            user_ids: vec!["u1".into()],
             ..Default::default()
+        }
+    }
+
+    #[test]
+    fn the_two_forms_are_the_official_providers() {
+        let c = current();
+        let names = ConnectorUpdate::NameAndOwners {
+            display_name: "Segment".into(),
+            user_ids: vec!["u2".into()],
         };
-        let body = p.request_body(&c);
+        let body = names.request_body(&c);
+        assert_eq!(names.suffix(), "/delegated");
         assert_eq!(body["updateMask"], "displayName,userIds");
-        assert_eq!(body["connector"]["appId"], "a");
-        assert!(body["connector"].get("config").is_none());
-        assert_eq!(Endpoint::for_update(&c, &p), Endpoint::UpdateDelegated);
-        p.config = Some(EnvConfig::with_secret("k", Some(&Secret::new("s"))));
-        assert_eq!(Endpoint::for_update(&c, &p), Endpoint::Update);
+        assert_eq!(body["connector"]["displayName"], "Segment");
+        assert_eq!(body["connector"]["userIds"], json!(["u2"]));
         assert_eq!(
-            p.request_body(&c)["connector"]["config"]["configuration"]["k"]["stringValue"],
+            body["connector"]["config"],
+            json!({"@type": ENV_CONFIG_TYPE, "configuration": {}})
+        );
+        assert!(body["connector"].get("description").is_none());
+        let token = Secret::new("s");
+        let config = ConnectorUpdate::Config(EnvConfig::with_secret("token", Some(&token)));
+        let body = config.request_body(&c);
+        assert_eq!(config.suffix(), "");
+        assert_eq!(body["updateMask"], "config");
+        assert_eq!(body["connector"]["displayName"], "Twilio Segment");
+        assert_eq!(body["connector"]["userIds"], json!(["u1"]));
+        assert_eq!(
+            body["connector"]["config"]["configuration"]["token"]["stringValue"],
             "s"
         );
-        let configured = Connector {
-            config: Some(json!({"@type": ENV_CONFIG_TYPE, "configuration": {}})),
-            ..c
+        assert_eq!(config.secrets().len(), 1);
+    }
+
+    #[test]
+    fn what_the_server_did_not_take_is_named() {
+        let names = ConnectorUpdate::NameAndOwners {
+            display_name: "Segment".into(),
+            user_ids: vec!["u2".into(), "u1".into()],
         };
-        p.config = None;
-        assert_eq!(Endpoint::for_update(&configured, &p), Endpoint::Update);
+        let mut answer = current();
+        assert_eq!(
+            names.not_taken(&answer),
+            Some(("displayName", "\"Twilio Segment\"".into()))
+        );
+        answer.display_name = "Segment".into();
+        assert_eq!(names.not_taken(&answer).map(|(f, _)| f), Some("userIds"));
+        answer.user_ids = vec!["u1".into(), "u2".into()];
+        assert_eq!(names.not_taken(&answer), None);
+        let token = Secret::new("s");
+        let config = ConnectorUpdate::Config(EnvConfig::with_secret("token", Some(&token)));
+        assert!(config.not_taken(&answer).is_some());
+        answer.config = Some(json!({"@type": ENV_CONFIG_TYPE, "configuration": {}}));
+        assert_eq!(config.not_taken(&answer), None);
     }
 }

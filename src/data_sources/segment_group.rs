@@ -1,5 +1,5 @@
 //! `conductorone_segment_group`: one Segment user group, by ID or name, with
-//! its members' emails.
+//! its members' emails and its pending invitations.
 
 use std::sync::Arc;
 
@@ -38,9 +38,15 @@ pub struct SegmentGroupModel {
     /// The roles the group's members get, and on what.
     #[schemars(extend("x-tf-computed" = true))]
     pub permissions: Option<Vec<PermissionModel>>,
-    /// The members' emails, sorted.
+    /// The members' emails, sorted: users of the workspace in the group.
     #[schemars(extend("x-tf-computed" = true))]
     pub member_emails: Option<Vec<String>>,
+    /// The emails invited to the group who have not joined the workspace
+    /// yet, sorted (`GET /groups/{id}/invites`). Kept apart from
+    /// `member_emails`: Segment's own Terraform provider counts them as
+    /// members; once an invitation is accepted, the email moves there.
+    #[schemars(extend("x-tf-computed" = true))]
+    pub invite_emails: Option<Vec<String>>,
     /// A Segment Public API token to use instead of the provider's
     /// `segment_access_token`.
     #[schemars(extend("x-tf-sensitive" = true, "x-tf-validate" = ["not_empty"]))]
@@ -109,9 +115,16 @@ impl TypedDataSource for SegmentGroup {
         let (client, token) = segment_setup(&self.shared, m.segment_access_token.as_ref())?;
         let lookup = Lookup::of(m.id.as_deref(), m.name.as_deref());
         let group = find_group(ctx, self.shared.reads(), &client, &token, lookup).await?;
-        let members = cancellable(ctx, client.group_members(&token, &group.id))
-            .await?
+        let both = futures_util::future::join(
+            client.group_members(&token, &group.id),
+            client.group_invites(&token, &group.id),
+        );
+        let (members, invites) = cancellable(ctx, both).await?;
+        let members = members
             .map_err(|e| segment_error("Cannot read the Segment user group's members", &e))?;
+        let mut invites = invites
+            .map_err(|e| segment_error("Cannot read the Segment user group's invitations", &e))?;
+        invites.sort();
         let mut emails: Vec<String> = members.into_iter().filter_map(|m| m.email).collect();
         emails.sort();
         let g = GroupModel::from(&group);
@@ -120,6 +133,7 @@ impl TypedDataSource for SegmentGroup {
         m.member_count = Some(g.member_count);
         m.permissions = Some(g.permissions);
         m.member_emails = Some(emails);
+        m.invite_emails = Some(invites);
         Ok(m)
     }
 }
@@ -135,7 +149,12 @@ mod tests {
             let a = s.attribute(n).unwrap();
             assert!(a.optional && a.computed);
         }
-        for n in ["member_count", "permissions", "member_emails"] {
+        for n in [
+            "member_count",
+            "permissions",
+            "member_emails",
+            "invite_emails",
+        ] {
             assert!(s.attribute(n).unwrap().computed, "{n}");
         }
     }

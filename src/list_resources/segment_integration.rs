@@ -182,12 +182,6 @@ async fn send(out: &mut Out<'_>, app: &App, c: &Connector) -> Result<bool, Diagn
         connector_id: c.id.clone(),
     };
     let name = format!("{} in app {:?}", c.display_name, app.display_name);
-    out.send(&identity, name, || {
-        let base = SegmentIntegrationModel {
-            managed_app: Some(false),
-            ..Default::default()
-        };
-        base.refreshed(c)
-    })
-    .await
+    out.send(&identity, name, || SegmentIntegrationModel::imported(c))
+        .await
 }

@@ -9,18 +9,21 @@ use crate::http::{ApiError, ErrorBody, Failure, PagingError, Refused, Retryable}
 const MAKE_A_TOKEN: &str =
     "Create a Public API token with the Workspace Owner access level in Segment \
     (Settings > Workspace settings > Access Management > Tokens) and use it here.";
+const EU: &str = "A token of an EU workspace works only against https://eu1.api.segmentapis.com: \
+    set segment_api_url (or SEGMENT_API_URL) to it.";
 
 #[derive(Debug, thiserror::Error)]
 pub enum SegmentError {
     /// 401 or 403: the token is invalid, revoked, or lacks permission.
-    #[error("Segment refused the access token (HTTP {status}{}). {MAKE_A_TOKEN}", message_suffix(.message))]
+    #[error("Segment refused the access token (HTTP {status}{}). {MAKE_A_TOKEN} {EU}", message_suffix(.message))]
     Unauthorized {
         status: u16,
         message: Option<String>,
     },
-    /// The token reads the workspace but is refused access management.
-    #[error("The Segment access token can read the workspace but not its access management (groups, roles, users): these reads need a token with the Workspace Owner access level (HTTP {status}). {MAKE_A_TOKEN}")]
-    InsufficientAccess { status: u16 },
+    /// The token reads the workspace but is refused `what` (such as
+    /// `users, groups`), which ConductorOne's connector reads.
+    #[error("The Segment access token can read the workspace but not its {what}, which ConductorOne's Segment connector reads: these reads need a token with the Workspace Owner access level (HTTP {status}). {MAKE_A_TOKEN}")]
+    CannotRead { what: String, status: u16 },
     #[error("Segment found no such object (HTTP 404{})", message_suffix(.message))]
     NotFound { message: Option<String> },
     #[error("Segment is rate limiting this token (HTTP 429{}); {}", message_suffix(.message), waited(.retry_after))]
@@ -29,13 +32,7 @@ pub enum SegmentError {
         retry_after: Option<Duration>,
     },
     /// A redirect the transport refused to follow.
-    #[error(
-        "Segment answered HTTP {} redirecting to {}, which the provider does not follow: {} (a \
-         redirect is followed only within the same https origin, for reads). Nothing was sent \
-         there. Check segment_api_url (or SEGMENT_API_URL): EU workspaces use \
-         https://eu1.api.segmentapis.com.",
-        .0.status, .0.to, .0.why
-    )]
+    #[error("{}", redirect_message(.0))]
     Redirect(Refused),
     #[error("Segment's answer is larger than {limit} bytes, the most the provider reads of one answer or list")]
     TooLarge { limit: usize },
@@ -50,6 +47,23 @@ pub enum SegmentError {
     Transport(String),
     #[error("Segment's answer could not be read: {0}")]
     Decode(String),
+}
+
+/// A refused redirect, and what to do: for Segment's EU host, the workspace
+/// is in the EU.
+fn redirect_message(r: &Refused) -> String {
+    let head = format!(
+        "Segment answered HTTP {} redirecting to {}, which the provider does not follow: {} (a \
+         redirect is followed only within the same https origin, for reads). Nothing was sent \
+         there, the token included.",
+        r.status, r.to, r.why
+    );
+    let eu = "https://eu1.api.segmentapis.com";
+    if r.to.starts_with(eu) {
+        format!("{head} This workspace is in the EU: set segment_api_url (or SEGMENT_API_URL) to \"{eu}\".")
+    } else {
+        format!("{head} Check segment_api_url (or SEGMENT_API_URL): EU workspaces use {eu}.")
+    }
 }
 
 /// What the retries did, given what the server asked for.
@@ -78,6 +92,17 @@ struct RequestError {
     message: Option<String>,
     #[serde(rename = "type")]
     kind: Option<String>,
+    #[serde(default)]
+    data: Option<serde_json::Value>,
+}
+
+/// `errors[0].data.msBeforeNext` of a 429: how long until the limit lifts,
+/// the only hint Segment gives for limits other than the token's.
+fn ms_before_next(body: &ErrorBody) -> Option<Duration> {
+    let env = body.json::<ErrorEnvelope>()?;
+    let data = env.errors.into_iter().next()?.data?;
+    let ms = data.get("msBeforeNext")?.as_f64()?;
+    (ms.is_finite() && ms >= 0.0).then(|| Duration::from_secs_f64((ms / 1000.0).min(1e9)))
 }
 
 /// Segment's own message from an error body, else the body's text (a
@@ -102,9 +127,11 @@ impl SegmentError {
                 message,
             },
             404 => SegmentError::NotFound { message },
+            // Retry-After, else X-RateLimit-Reset (the transport read both),
+            // else msBeforeNext in the body.
             429 => SegmentError::RateLimited {
                 message,
-                retry_after: body.retry_after,
+                retry_after: body.retry_after.or_else(|| ms_before_next(body)),
             },
             status => SegmentError::Api { status, message },
         }
@@ -123,8 +150,14 @@ impl SegmentError {
     pub fn is_refused_token(&self) -> bool {
         matches!(
             self,
-            SegmentError::Unauthorized { .. } | SegmentError::InsufficientAccess { .. }
+            SegmentError::Unauthorized { .. } | SegmentError::CannotRead { .. }
         )
+    }
+
+    /// A workspace whose plan lacks user groups (`GET /groups` answers 400
+    /// "Your plan does not include User Groups"): no fault of the token.
+    pub fn is_no_groups_plan(&self) -> bool {
+        matches!(self, SegmentError::Api { status: 400, message: Some(m) } if m.contains("does not include User Groups"))
     }
 }
 
@@ -177,9 +210,57 @@ mod tests {
         assert!(text.contains("Workspace Owner"), "{text}");
         assert!(!text.contains("sgp_secret123"), "{text}");
         assert!(text.contains("REDACTED is revoked"));
-        assert!(SegmentError::InsufficientAccess { status: 403 }
+        let e = SegmentError::CannotRead {
+            what: "users, groups".into(),
+            status: 403,
+        };
+        assert!(e.to_string().contains("not its users, groups"), "{e}");
+        assert!(e
             .to_string()
             .contains("need a token with the Workspace Owner"));
+        assert!(text.contains("eu1.api.segmentapis.com"), "{text}");
+    }
+
+    #[test]
+    fn a_429_waits_as_the_header_or_the_body_says() {
+        let body = br#"{"errors":[{"type":"RequestError","message":"Too many requests","data":{"remainingPoints":0,"msBeforeNext":57647,"consumedPoints":21}}]}"#;
+        let e = SegmentError::from_body(&ErrorBody::new(429, None, body, vec![]));
+        assert_eq!(e.retry_after(), Some(Duration::from_millis(57647)));
+        let e = SegmentError::from_body(&ErrorBody::new(
+            429,
+            Some(Duration::from_secs(3)),
+            body,
+            vec![],
+        ));
+        assert_eq!(
+            e.retry_after(),
+            Some(Duration::from_secs(3)),
+            "the header first"
+        );
+        for odd in ["-5", "1e400", "\"soon\"", "null"] {
+            let b = format!(r#"{{"errors":[{{"type":"x","data":{{"msBeforeNext":{odd}}}}}]}}"#);
+            let e = SegmentError::from_body(&ErrorBody::new(429, None, b.as_bytes(), vec![]));
+            assert_eq!(e.retry_after(), None, "{odd}");
+        }
+        let huge = br#"{"errors":[{"type":"x","data":{"msBeforeNext":1e300}}]}"#;
+        let e = SegmentError::from_body(&ErrorBody::new(429, None, huge, vec![]));
+        assert!(e.retry_after().is_some());
+        assert!(
+            e.to_string().contains("longer than the provider waits"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn an_eu_redirect_says_the_workspace_is_in_the_eu() {
+        let r = Refused {
+            status: 307,
+            to: "https://eu1.api.segmentapis.com".into(),
+            why: "it leaves https://api.segmentapis.com".into(),
+        };
+        let text = SegmentError::Redirect(r).to_string();
+        assert!(text.contains("This workspace is in the EU"), "{text}");
+        assert!(text.contains("segment_api_url"), "{text}");
     }
 
     #[test]

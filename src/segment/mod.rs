@@ -95,6 +95,7 @@ struct Page<T> {
         alias = "userGroups",
         alias = "roles",
         alias = "users",
+        alias = "emails",
         default = "Vec::new"
     )]
     items: Vec<T>,
@@ -145,21 +146,20 @@ impl SegmentClient {
     /// `GET /roles`, every page.
     pub async fn roles(&self, token: &Secret) -> Result<Vec<Role>, SegmentError> {
         let r = self.list("roles", token).await;
-        self.iam(token, r).await
+        self.iam(token, "roles", r).await
     }
 
-    /// `GET /roles` with one item: proves the token may read access management.
-    pub async fn check_iam_access(&self, token: &Secret) -> Result<(), SegmentError> {
-        let r: Result<Value, _> = self
-            .get("roles", &[("pagination[count]", "1".to_string())], token)
-            .await;
-        self.iam(token, r).await.map(|_| ())
+    /// `GET /{what}` with one item (`users`, `groups`, `roles`): whether the
+    /// token may read it (refused: `Unauthorized`).
+    pub async fn can_read(&self, token: &Secret, what: &str) -> Result<(), SegmentError> {
+        let one = [("pagination[count]", "1".to_string())];
+        self.get::<Value>(what, &one, token).await.map(|_| ())
     }
 
     /// `GET /groups`, every page.
     pub async fn groups(&self, token: &Secret) -> Result<Vec<Group>, SegmentError> {
         let r = self.list("groups", token).await;
-        self.iam(token, r).await
+        self.iam(token, "groups", r).await
     }
 
     /// `GET /groups/{id}`.
@@ -167,7 +167,7 @@ impl SegmentClient {
         let r: Result<GroupData, _> = self
             .get(&format!("groups/{}", encode_segment(id)), &[], token)
             .await;
-        self.iam(token, r).await.map(|d| d.user_group)
+        self.iam(token, "groups", r).await.map(|d| d.user_group)
     }
 
     /// `GET /groups/{id}/users`, every page.
@@ -179,17 +179,39 @@ impl SegmentClient {
         let r = self
             .list(&format!("groups/{}/users", encode_segment(id)), token)
             .await;
-        self.iam(token, r).await
+        self.iam(token, "group members", r).await
+    }
+
+    /// `GET /groups/{id}/invites`, every page: the emails invited to the
+    /// group who have not yet joined the workspace.
+    pub async fn group_invites(
+        &self,
+        token: &Secret,
+        id: &str,
+    ) -> Result<Vec<String>, SegmentError> {
+        let r: Result<Vec<String>, _> = self
+            .list(&format!("groups/{}/invites", encode_segment(id)), token)
+            .await;
+        self.iam(token, "group invites", r).await
     }
 
     /// An access-management read refused with a token that can read the
-    /// workspace means the token's access level is too low, not that it is bad.
-    async fn iam<T>(&self, token: &Secret, r: Result<T, SegmentError>) -> Result<T, SegmentError> {
+    /// workspace means the token's access level is too low, not that it is
+    /// bad: it cannot read `what`.
+    async fn iam<T>(
+        &self,
+        token: &Secret,
+        what: &str,
+        r: Result<T, SegmentError>,
+    ) -> Result<T, SegmentError> {
         match r {
             Err(SegmentError::Unauthorized { status, .. })
                 if self.workspace(token).await.is_ok() =>
             {
-                Err(SegmentError::InsufficientAccess { status })
+                Err(SegmentError::CannotRead {
+                    what: what.to_string(),
+                    status,
+                })
             }
             other => other,
         }

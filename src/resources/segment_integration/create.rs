@@ -1,10 +1,13 @@
 //! Create: the token checked first (nothing exists yet), then the owners, the
-//! app unless given, the connector, and its name and owners where the create
-//! call could not set them; last, the pending markers are cleared
-//! (`pending.rs`). A lost answer is recovered in place, an interrupted
-//! create's objects are adopted by the next. From the app on, what exists is
-//! returned even on failure, so that Terraform tracks it (tainted) instead of
-//! orphaning it.
+//! app unless given, and the connector, in the forms ConductorOne's own code
+//! sends: created pending its config (`CreateDelegated`) under a name that
+//! carries the pending marker (`pending.rs`), its token set with `Update`
+//! (`updateMask: "config"`), then its real name and owners with
+//! `UpdateDelegated` (`"displayName,userIds"`), which clears the marker; the
+//! app's own marker goes last. A lost answer is recovered in place, an
+//! interrupted create's objects are adopted by the next. From the app on,
+//! what exists is returned even on failure, so that Terraform tracks it
+//! (tainted) instead of orphaning it.
 
 use std::future::Future;
 use std::time::Duration;
@@ -16,12 +19,13 @@ use tfplugin::AttributePath;
 
 use super::model::workspace_note;
 use super::pending::{self, Found, Kind, Marker, MarkerKey};
-use super::token::Checked;
+use super::token::{token_attribute, Checked};
 use super::{
-    c1_call, c1_error, path, Model, SegmentIntegration, APP_DESCRIPTION, DEFAULT_NAME,
-    SEGMENT_CATALOG_ID, TOKEN_CONFIG_KEY,
+    c1_call, c1_error, path, send_update, Model, SegmentIntegration, APP_DESCRIPTION, DEFAULT_NAME,
+    SEGMENT_CATALOG_ID,
 };
-use crate::conductorone::{C1Client, C1Error, Connector, ConnectorPatch, EnvConfig, NewConnector};
+use crate::cache::Reads;
+use crate::conductorone::{C1Client, C1Error, Connector, ConnectorUpdate, EnvConfig, NewConnector};
 use crate::glue::cancellable;
 
 /// Create calls in all, when each answer is lost and nothing was made. Each
@@ -75,10 +79,14 @@ impl SegmentIntegration {
             let c1 = self.c1()?;
             let key = self.marker_key()?;
             let checked = self.checked_token(ctx, &change.config).await?;
-            let owners = owners_for(ctx, &c1, &change.planned).await?;
-            Ok::<_, Diagnostic>((c1, key, checked, owners))
+            let token = match checked {
+                Some(c) => Some((c, self.token_field(ctx, &change.config).await?)),
+                None => None,
+            };
+            let owners = owners_for(ctx, &c1, self.shared.reads(), &change.planned).await?;
+            Ok::<_, Diagnostic>((c1, key, token, owners))
         };
-        let (c1, key, checked, owners) = match started.await {
+        let (c1, key, token, owners) = match started.await {
             Ok(x) => x,
             Err(d) => return fail(diags, d, None),
         };
@@ -88,28 +96,34 @@ impl SegmentIntegration {
             segment_access_token_wo_version: change.planned.segment_access_token_wo_version.clone(),
             ..existing.cloned().unwrap_or_default().without_connector()
         };
-        m.set_workspace(checked.as_ref().map(|c| &c.workspace));
+        m.set_workspace(token.as_ref().map(|(c, _)| &c.workspace));
         let at = Where {
             ctx,
             c1: &c1,
             planned: &change.planned,
+            config: &change.config,
             marker: &marker,
             key: &key,
         };
         let mut ignored = Ignored::default();
+        let steps = Steps {
+            token: token.as_ref(),
+            owners: owners.as_deref(),
+        };
         let made = at
-            .make(
-                existing.is_some(),
-                m,
-                checked.as_ref(),
-                &owners,
-                &mut ignored,
-                diags,
-            )
+            .make(existing.is_some(), m, steps, &mut ignored, diags)
             .await;
         ignored.report(&key, diags);
         made
     }
+}
+
+/// What a create sends: the checked token and the config key it goes
+/// under, and the owners (`None`: ConductorOne picks them).
+#[derive(Clone, Copy)]
+struct Steps<'a> {
+    token: Option<&'a (Checked, String)>,
+    owners: Option<&'a [String]>,
 }
 
 /// One create's context: the client, the plan, the attempt's marker and the
@@ -118,6 +132,7 @@ struct Where<'a> {
     ctx: &'a Context,
     c1: &'a C1Client,
     planned: &'a Model,
+    config: &'a Model,
     marker: &'a Marker,
     key: &'a MarkerKey,
 }
@@ -128,8 +143,7 @@ impl Where<'_> {
         &self,
         existing: bool,
         mut m: Model,
-        checked: Option<&Checked>,
-        owners: &[String],
+        steps: Steps<'_>,
         ignored: &mut Ignored,
         diags: &mut Diagnostics,
     ) -> Option<Model> {
@@ -137,10 +151,7 @@ impl Where<'_> {
             Ok(o) => o,
             Err(d) => return fail(diags, d, existing.then_some(m)),
         };
-        let (created, adopted) = match self
-            .connector(&m, checked, owners, &origin, ignored, diags)
-            .await
-        {
+        let created = match self.connector(&m, steps, &origin, ignored, diags).await {
             Ok(c) => c,
             Err(d) => return fail(diags, d, Some(m)),
         };
@@ -149,15 +160,18 @@ impl Where<'_> {
             Ok(o) => o,
             Err(d) => return fail(diags, d, Some(m)),
         };
-        let token = if adopted { checked } else { None };
-        let settled = match self.settle(&created, owners, &origin, token).await {
+        let configured = match self.configure(&created, steps).await {
+            Ok(c) => c,
+            Err(d) => return fail(diags, d, Some(m)),
+        };
+        m = m.refreshed(&configured);
+        let settled = match self.settle(&configured, steps).await {
             Ok(c) => c,
             Err(d) => return fail(diags, d, Some(m)),
         };
         m = m.refreshed(&settled);
-        match self.finish(&m, &settled, &origin).await {
-            Ok(Some(cleared)) => Some(m.refreshed(&cleared)),
-            Ok(None) => Some(m),
+        match self.finish(&m, &origin).await {
+            Ok(()) => Some(m),
             Err(d) => fail(diags, d, Some(m)),
         }
     }
@@ -250,65 +264,61 @@ impl Where<'_> {
     }
 
     /// The connector: one left pending in the app by an interrupted create
-    /// of this configuration (adopted: `true`), or a new one.
+    /// of this configuration (adopted), or a new one, created pending its
+    /// config under a name that carries this attempt's marker.
     async fn connector(
         &self,
         m: &Model,
-        checked: Option<&Checked>,
-        owners: &[String],
+        steps: Steps<'_>,
         origin: &AppOrigin,
         ignored: &mut Ignored,
         diags: &mut Diagnostics,
-    ) -> Result<(Connector, bool), Diagnostic> {
+    ) -> Result<Connector, Diagnostic> {
         let app_id = m.app_id.clone().unwrap_or_default();
         if !matches!(origin, AppOrigin::Made(_)) {
             if let Some(c) = self.pending_connector(&app_id, origin, ignored).await? {
-                diags.push(adopted("connector", &c.display_name, &c.id).at(path(|m| &mut m.id)));
-                return Ok((c, true));
+                let name = pending::strip(&c.display_name);
+                diags.push(adopted("connector", &name, &c.id).at(path(|m| &mut m.id)));
+                return Ok(c);
             }
         }
-        let note = workspace_note(checked.map(|c| &c.workspace));
-        let description = self.marker.add_to(&note, self.key, Kind::Connector);
+        let name = self.planned.display_name.as_deref().unwrap_or(DEFAULT_NAME);
+        let marked = self.marker.add_to(name, self.key, Kind::Connector);
+        let note = workspace_note(steps.token.map(|(c, _)| &c.workspace));
         let new = NewConnector {
             app_id: &app_id,
             catalog_id: SEGMENT_CATALOG_ID,
-            display_name: self.planned.display_name.as_deref().unwrap_or(DEFAULT_NAME),
-            description: &description,
-            user_ids: owners,
-            secret: checked.map(|c| (TOKEN_CONFIG_KEY, &c.token)),
+            display_name: &marked,
+            description: &note,
+            user_ids: steps.owners.unwrap_or_default(),
+            secret: None,
         };
         let managed = m.managed_app == Some(true);
-        tracing::debug!(
-            app_id,
-            managed,
-            with_token = checked.is_some(),
-            owners = owners.len(),
-            "creating the Segment connector"
-        );
-        let made = self
-            .create_or_recover(
-                "Cannot create the ConductorOne connector",
-                |e| (e.is_not_found() && !managed).then(|| path(|m| &mut m.app_id)),
-                || self.c1.create_connector(&new),
-                || async {
-                    let all = self.c1.connectors(&app_id).await?;
-                    Ok(pending::own(
-                        all,
-                        |c| &c.description,
-                        self.marker,
-                        self.key,
-                        Kind::Connector,
-                    ))
-                },
-            )
-            .await?;
-        Ok((made, false))
+        tracing::debug!(app_id, managed, "creating the Segment connector");
+        self.create_or_recover(
+            "Cannot create the ConductorOne connector",
+            |e| (e.is_not_found() && !managed).then(|| path(|m| &mut m.app_id)),
+            || self.c1.create_connector(&new),
+            || async {
+                let all = self.c1.connectors(&app_id).await?;
+                let (marker, key) = (self.marker, self.key);
+                Ok(pending::own(
+                    all,
+                    |c| &c.display_name,
+                    marker,
+                    key,
+                    Kind::Connector,
+                ))
+            },
+        )
+        .await
     }
 
     /// A Segment connector in the app left pending by an interrupted create
     /// of this configuration: the one an adopted app's marker names, else
-    /// one whose own valid marker says so. An unmarked connector, or one
-    /// whose marker this provider's key did not make, is never adopted.
+    /// one whose name carries its own valid marker. An unmarked connector,
+    /// or one whose marker this provider's key did not make, is never
+    /// adopted.
     async fn pending_connector(
         &self,
         app_id: &str,
@@ -333,7 +343,7 @@ impl Where<'_> {
         }
         let scan = pending::adoptable(
             segment,
-            |c| &c.description,
+            |c| &c.display_name,
             self.marker,
             self.key,
             Kind::Connector,
@@ -407,13 +417,8 @@ impl Where<'_> {
         let app_id = m.app_id.clone().unwrap_or_default();
         let description = marker.add_to(&p.description, self.key, Kind::App);
         let bound = self.c1.set_app_description(&app_id, &description);
-        c1_call(
-            self.ctx,
-            "Cannot record the new connector on its app",
-            None,
-            bound,
-        )
-        .await?;
+        let summary = "Cannot record the new connector on its app";
+        c1_call(self.ctx, summary, None, bound).await?;
         let pending = PendingApp {
             description,
             marker,
@@ -424,84 +429,53 @@ impl Where<'_> {
         })
     }
 
-    /// Sets the name and owners where the create call could not (the create
-    /// with a config takes no name), and the token on an adopted connector.
-    /// In a pending app (whose marker now names the connector) the
-    /// connector's marker is cleared here too.
-    async fn settle(
+    /// Sends the token (`Update`, `updateMask: "config"`), when there is one.
+    async fn configure(
         &self,
-        created: &Connector,
-        owners: &[String],
-        origin: &AppOrigin,
-        token: Option<&Checked>,
+        connector: &Connector,
+        steps: Steps<'_>,
     ) -> Result<Connector, Diagnostic> {
-        let name = self.planned.display_name.as_deref().unwrap_or(DEFAULT_NAME);
-        let mut patch = ConnectorPatch::default();
-        if created.display_name != name {
-            patch.display_name = Some(name.to_string());
-        }
-        let (mut have, mut want) = (created.user_ids.clone(), owners.to_vec());
-        have.sort();
-        want.sort();
-        if have != want {
-            patch.user_ids = Some(owners.to_vec());
-        }
-        if let Some(checked) = token {
-            // An adopted connector: this attempt's marker stays on it until
-            // `finish`, unless its app is pending (cleared below).
-            patch.config = Some(EnvConfig::with_secret(
-                TOKEN_CONFIG_KEY,
-                Some(&checked.token),
-            ));
-            let note = workspace_note(Some(&checked.workspace));
-            patch.description = Some(self.marker.add_to(&note, self.key, Kind::Connector));
-        }
-        if origin.pending().is_some() {
-            let d = patch
-                .description
-                .take()
-                .unwrap_or_else(|| created.description.clone());
-            patch.description = Some(pending::strip(&d));
-        }
-        if patch.is_empty() {
-            return Ok(created.clone());
-        }
-        let at = Some(path(|m| &mut m.user_ids));
-        let updated = self.c1.update_connector(created, &patch);
-        c1_call(
-            self.ctx,
-            "Cannot set the connector's name and owners",
-            at,
-            updated,
-        )
-        .await
+        let Some((checked, field)) = steps.token else {
+            return Ok(connector.clone());
+        };
+        let config = EnvConfig::with_secret(field, Some(&checked.token));
+        let at = Some(token_attribute(self.config));
+        let summary = "Cannot set the token of the ConductorOne connector";
+        let update = ConnectorUpdate::Config(config);
+        send_update(self.ctx, self.c1, connector, &update, summary, at).await
     }
 
-    /// Clears what is still pending: the app's marker last, once nothing
-    /// else is; else the connector's (returned as it now is).
-    async fn finish(
+    /// Sets the connector's real name and owners (`UpdateDelegated`, both
+    /// sent), which also clears the marker its name carried: the owners
+    /// planned, else those ConductorOne gave it.
+    async fn settle(
         &self,
-        m: &Model,
-        settled: &Connector,
-        origin: &AppOrigin,
-    ) -> Result<Option<Connector>, Diagnostic> {
-        const SUMMARY: &str = "Cannot mark the new connector complete";
-        if let Some(p) = origin.pending() {
-            let app_id = m.app_id.clone().unwrap_or_default();
-            let description = pending::strip(&p.description);
-            let cleared = self.c1.set_app_description(&app_id, &description);
-            c1_call(self.ctx, SUMMARY, None, cleared).await?;
-            return Ok(None);
-        }
-        if !pending::is_pending(&settled.description) {
-            return Ok(None);
-        }
-        let patch = ConnectorPatch {
-            description: Some(pending::strip(&settled.description)),
-            ..ConnectorPatch::default()
+        connector: &Connector,
+        steps: Steps<'_>,
+    ) -> Result<Connector, Diagnostic> {
+        let name = self.planned.display_name.as_deref().unwrap_or(DEFAULT_NAME);
+        let owners = steps.owners.unwrap_or(&connector.user_ids).to_vec();
+        let update = ConnectorUpdate::NameAndOwners {
+            display_name: name.to_string(),
+            user_ids: owners,
         };
-        let cleared = self.c1.update_connector(settled, &patch);
-        c1_call(self.ctx, SUMMARY, None, cleared).await.map(Some)
+        if update.not_taken(connector).is_none() {
+            return Ok(connector.clone());
+        }
+        let summary = "Cannot set the connector's name and owners";
+        send_update(self.ctx, self.c1, connector, &update, summary, None).await
+    }
+
+    /// Clears the pending app's marker, last, once nothing else is pending.
+    async fn finish(&self, m: &Model, origin: &AppOrigin) -> Result<(), Diagnostic> {
+        let Some(p) = origin.pending() else {
+            return Ok(());
+        };
+        let app_id = m.app_id.clone().unwrap_or_default();
+        let description = pending::strip(&p.description);
+        let cleared = self.c1.set_app_description(&app_id, &description);
+        let summary = "Cannot mark the new connector complete";
+        c1_call(self.ctx, summary, None, cleared).await.map(|_| ())
     }
 }
 
@@ -531,10 +505,8 @@ impl Ignored {
 
     fn connectors(&mut self, connectors: &[Connector]) {
         let named = connectors.iter().map(|c| {
-            format!(
-                "connector {:?} ({}) in app {}",
-                c.display_name, c.id, c.app_id
-            )
+            let name = pending::strip(&c.display_name);
+            format!("connector {name:?} ({}) in app {}", c.id, c.app_id)
         });
         self.0.extend(named);
     }
@@ -619,21 +591,18 @@ fn fail(diags: &mut Diagnostics, d: Diagnostic, made: Option<Model>) -> Option<M
     made
 }
 
-/// The owners: as planned, or the caller of the API.
+/// The owners: as planned, else the caller of the API, else (`None`: the
+/// caller is no user) whoever ConductorOne picks.
 async fn owners_for(
     ctx: &Context,
     c1: &C1Client,
+    reads: &Reads,
     planned: &Model,
-) -> Result<Vec<String>, Diagnostic> {
+) -> Result<Option<Vec<String>>, Diagnostic> {
     if let Some(ids) = &planned.user_ids {
-        return Ok(ids.iter().cloned().collect());
+        return Ok(Some(ids.iter().cloned().collect()));
     }
-    let me = c1_call(
-        ctx,
-        "Cannot find the calling ConductorOne user",
-        None,
-        c1.caller_user_id(),
-    )
-    .await?;
-    Ok(vec![me])
+    let summary = "Cannot find the calling ConductorOne user";
+    let me = c1_call(ctx, summary, None, reads.caller(c1)).await?;
+    Ok(me.map(|id| vec![id]))
 }

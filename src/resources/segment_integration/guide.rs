@@ -97,6 +97,24 @@ fn lacks_role(u: &User, roles: &[Role]) -> Diagnostic {
     .at(at)
 }
 
+/// Without `user_ids`, and a caller ConductorOne's introspection names no
+/// user for: the connector may end up with no owner.
+pub(super) fn no_default_owner() -> Diagnostic {
+    let at = path(|m| &mut m.user_ids);
+    let [connector_admin, super_admin] = OWNER_ROLES;
+    Diagnostic::warning(
+        format!("{at}: not set, and these credentials are no ConductorOne user: the connector may have no owner"),
+        format!(
+            "Without {at}, the connector's owner is the caller of the API, but ConductorOne's \
+             introspection names no user for these credentials (a service principal or a workload \
+             identity). The create leaves the owners to ConductorOne, which may give the connector \
+             none. ConductorOne's setup guide asks for owners who hold the {connector_admin} or \
+             {super_admin} role: set {at} to theirs."
+        ),
+    )
+    .at(at)
+}
+
 fn roles_unreadable(e: &C1Error) -> Diagnostic {
     let at = path(|m| &mut m.user_ids);
     let why = match e {

@@ -4,8 +4,8 @@
 use tfplugin::diag::{Diagnostic, Diagnostics};
 use tfplugin::framework::Context;
 
-use super::{c1_call, pending, Model, SegmentIntegration, SEGMENT_CATALOG_ID};
-use crate::conductorone::{C1Client, Connector, ConnectorPatch};
+use super::{c1_call, pending, send_update, Model, SegmentIntegration, SEGMENT_CATALOG_ID};
+use crate::conductorone::{C1Client, Connector, ConnectorUpdate};
 
 /// The app and connector IDs of an import ID.
 fn parse_id(id: &str) -> Result<(&str, &str), Diagnostic> {
@@ -65,11 +65,7 @@ impl SegmentIntegration {
             ));
         }
         let c = clear_markers(ctx, &c1, c).await?;
-        let base = Model {
-            managed_app: Some(false),
-            ..Default::default()
-        };
-        Ok(base.refreshed(&c))
+        Ok(Model::imported(&c))
     }
 }
 
@@ -88,15 +84,15 @@ async fn clear_markers(
         let cleared = c1.set_app_description(&app.id, &description);
         c1_call(ctx, SUMMARY, None, cleared).await?;
     }
-    if !pending::is_pending(&c.description) {
+    if !pending::is_pending(&c.display_name) {
         return Ok(c);
     }
-    let patch = ConnectorPatch {
-        description: Some(pending::strip(&c.description)),
-        ..ConnectorPatch::default()
+    // The marker is in the name: `UpdateDelegated` sets the name without it.
+    let update = ConnectorUpdate::NameAndOwners {
+        display_name: pending::strip(&c.display_name),
+        user_ids: c.user_ids.clone(),
     };
-    let cleared = c1.update_connector(&c, &patch);
-    c1_call(ctx, SUMMARY, None, cleared).await
+    send_update(ctx, c1, &c, &update, SUMMARY, None).await
 }
 
 #[cfg(test)]

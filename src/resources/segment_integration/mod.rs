@@ -30,13 +30,11 @@ pub use import::check_import_id;
 pub use model::{SegmentIntegrationIdentity, SegmentIntegrationModel};
 pub use pending::{Kind, Marker, MarkerKey};
 
-use crate::conductorone::{App, C1Client, Connector};
+use crate::conductorone::{App, C1Client, Connector, ConnectorUpdate};
 use crate::glue::{c1_call, c1_error, Shared};
 
 /// Segment's id in ConductorOne's connector catalog.
 pub const SEGMENT_CATALOG_ID: &str = "2YuQMfugzij8vRI4FGkYNcMxgOe";
-/// The connector config key that holds the Segment token.
-pub const TOKEN_CONFIG_KEY: &str = "segment_access_token";
 /// The name of the connector, and of the app the resource makes, by default.
 const DEFAULT_NAME: &str = "Segment";
 /// The description of the app the resource makes.
@@ -75,8 +73,47 @@ pub fn marker_key(shared: &Shared) -> Result<MarkerKey, Diagnostic> {
 /// Whether an interrupted create of this provider holds the connector `c`
 /// in the app `app` (a valid marker on either): its next apply adopts it.
 pub fn held_by_a_create(key: &MarkerKey, app: &App, c: &Connector) -> bool {
-    key.valid(Kind::Connector, &c.description).is_some()
+    key.valid(Kind::Connector, &c.display_name).is_some()
         || key.valid(Kind::App, &app.description).is_some()
+}
+
+/// One connector update, in a form ConductorOne's own code sends, and a
+/// check that ConductorOne took it: a field it kept is an error on its
+/// attribute (`config_at`: the token's), never an inconsistent result.
+async fn send_update(
+    ctx: &Context,
+    c1: &C1Client,
+    current: &Connector,
+    update: &ConnectorUpdate,
+    summary: &str,
+    config_at: Option<tfplugin::AttributePath>,
+) -> Result<Connector, Diagnostic> {
+    let at_of = |field: &str| match field {
+        "displayName" => Some(path(|m| &mut m.display_name)),
+        "userIds" => Some(path(|m| &mut m.user_ids)),
+        _ => config_at.clone(),
+    };
+    let at = match update {
+        ConnectorUpdate::Config(_) => config_at.clone(),
+        ConnectorUpdate::NameAndOwners { .. } => None,
+    };
+    tracing::debug!(app_id = %current.app_id, id = %current.id, mask = update.mask(), "updating the Segment connector");
+    let answer = c1_call(ctx, summary, at, c1.update_connector(current, update)).await?;
+    let Some((field, kept)) = update.not_taken(&answer) else {
+        return Ok(answer);
+    };
+    let d = Diagnostic::error(
+        summary,
+        format!(
+            "ConductorOne answered the update of connector {} but did not take its {field}: it kept \
+             {kept}. The state keeps what ConductorOne has; the next plan shows the change again.",
+            current.id
+        ),
+    );
+    Err(match at_of(field) {
+        Some(p) => d.at(p),
+        None => d,
+    })
 }
 
 /// The attribute path of a field of the model.

@@ -14,8 +14,9 @@ use crate::segment::Workspace;
 /// Registers Segment as a connector in ConductorOne so that ConductorOne
 /// syncs the workspace's users, groups and roles. Before anything is created
 /// or a token is changed, the token is checked against Segment's Public API
-/// (the workspace, and a read of its roles), during `terraform plan` when its
-/// value is known, and again during apply.
+/// (it must read the workspace, its users, groups and roles, as the
+/// connector will), during `terraform plan` when its value is known, and
+/// again during apply.
 ///
 /// Use `segment_access_token_wo` (Terraform 1.11 and later) to keep the token
 /// out of the plan and the state; bump `segment_access_token_wo_version` to
@@ -24,9 +25,9 @@ use crate::segment::Workspace;
 ///
 /// ConductorOne never returns the token, so a token changed outside Terraform
 /// cannot be detected; owners, name and status are refreshed, and a connector
-/// deleted outside Terraform is planned again. The connector's description
-/// records the Segment workspace its token was checked against (its slug and
-/// ID), so that refreshes and imports can show it.
+/// deleted outside Terraform is planned again. A create writes the Segment
+/// workspace its token was checked against (slug and ID) in the connector's
+/// description, so that an import can show it.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[schemars(rename = "SegmentIntegrationResource")]
 pub struct SegmentIntegrationModel {
@@ -69,9 +70,11 @@ pub struct SegmentIntegrationModel {
     /// The connector's owners: ConductorOne user IDs, each of an existing,
     /// enabled user (checked during plan, which also warns about an owner
     /// holding neither the Connector Administrator nor the Super
-    /// Administrator role). Defaults to the caller of the API,
-    /// as ConductorOne reports it. A set: order never makes a difference.
-    /// Removing it from the configuration keeps the current owners.
+    /// Administrator role). Defaults to the caller of the API, as
+    /// ConductorOne reports it (credentials that are no user leave the owners
+    /// to ConductorOne, and the plan warns). A set: order never makes a
+    /// difference. Removing it from the configuration keeps the current
+    /// owners.
     #[schemars(extend(
         "x-tf-optional" = true,
         "x-tf-computed" = true,
@@ -154,11 +157,23 @@ impl SegmentIntegrationModel {
         m.created_at.clone_from(&c.created_at);
         m.updated_at.clone_from(&c.updated_at);
         m.segment_access_token_wo = None;
+        m
+    }
+
+    /// A connector found in ConductorOne (imported, or listed for import),
+    /// in an app that is not the resource's own. The workspace comes from
+    /// the note its create wrote in the description, when there is one:
+    /// after that only a token checked by Terraform changes it.
+    #[must_use]
+    pub fn imported(c: &Connector) -> Self {
+        let base = SegmentIntegrationModel {
+            managed_app: Some(false),
+            ..Default::default()
+        };
+        let mut m = base.refreshed(c);
         if let Some((id, slug)) = workspace_from_note(&c.description) {
             m.segment_workspace_id = Some(id);
             m.segment_workspace_slug = Some(slug);
-        } else if c.description.is_empty() {
-            m.set_workspace(None);
         }
         m
     }
@@ -188,8 +203,10 @@ pub struct SegmentIntegrationIdentity {
     pub connector_id: String,
 }
 
-/// The connector description that records the verified workspace, read back
-/// into `segment_workspace_id` and `segment_workspace_slug` (also on import).
+/// The connector description a create writes, recording the workspace its
+/// token was checked against; read back into `segment_workspace_id` and
+/// `segment_workspace_slug` on import (ConductorOne's own code never updates
+/// a description, so a token sent later does not change it).
 pub fn workspace_note(ws: Option<&Workspace>) -> String {
     ws.map(|ws| {
         format!(

@@ -29,10 +29,14 @@ impl SegmentIntegration {
         let new_app = prior.is_none() && planned.managed_app == Some(true);
         let token = recreate || planned.token_changes_from(prior);
         let app_name = planned.app_display_name.as_deref();
+        let default_owner = prior.is_none()
+            && plan.config.get().user_ids.is_none()
+            && !plan.config.is_unknown(|m| &m.user_ids);
         // The checks are independent: they run at once, and their
         // diagnostics are reported in this order.
-        let (owner_diags, app_diags, token) = tokio::join!(
+        let (owner_diags, default_diags, app_diags, token) = tokio::join!(
             when(owners, self.plan_owners(ctx, plan)),
+            when(default_owner, self.plan_default_owner(ctx)),
             when(new_app, self.existing_app_hint(ctx, app_name)),
             async {
                 match token {
@@ -42,6 +46,7 @@ impl SegmentIntegration {
             },
         );
         diags.extend(owner_diags);
+        diags.extend(default_diags);
         diags.extend(app_diags);
         if let Some(t) = token {
             set_workspace(plan, t, diags);
@@ -69,6 +74,20 @@ impl SegmentIntegration {
         diags
     }
 
+    /// Without `user_ids` the API's caller owns the connector; a warning
+    /// when the caller is no user (some service principals and workload
+    /// identities): ConductorOne then picks the owner, or leaves none. A
+    /// caller that cannot be read says nothing here (the apply reports it).
+    async fn plan_default_owner(&self, ctx: &Context) -> Diagnostics {
+        let Ok(c1) = self.c1() else {
+            return Diagnostics::new();
+        };
+        match cancellable(ctx, self.shared.reads().caller(&c1)).await {
+            Ok(Ok(None)) => guide::no_default_owner().into(),
+            _ => Diagnostics::new(),
+        }
+    }
+
     /// A warning when the tenant already has a Segment app this resource
     /// could use instead of making its own.
     async fn existing_app_hint(&self, ctx: &Context, name: Option<&str>) -> Diagnostics {
@@ -87,10 +106,17 @@ impl SegmentIntegration {
         {
             return TokenPlan::Unknown;
         }
-        match self.checked_token(ctx, config.get()).await {
-            Ok(checked) => TokenPlan::Known(checked.map(|c| c.workspace)),
-            Err(d) => TokenPlan::Failed(d),
+        let checked = match self.checked_token(ctx, config.get()).await {
+            Ok(checked) => checked,
+            Err(d) => return TokenPlan::Failed(d),
+        };
+        if checked.is_some() {
+            // Where the token will go: ConductorOne's catalog says.
+            if let Err(d) = self.token_field(ctx, config.get()).await {
+                return TokenPlan::Failed(d);
+            }
         }
+        TokenPlan::Known(checked.map(|c| c.workspace))
     }
 }
 

@@ -1,16 +1,17 @@
 //! Update: starts from the prior state and moves each field forward only once
 //! the call that changes it succeeded: the app's name (an app of the
-//! resource's own), then one connector update whose mask holds what changes,
-//! with the token checked against Segment first when it is sent again.
+//! resource's own); the token, checked against Segment first, through
+//! `Update` (`updateMask: "config"`); the name and owners through
+//! `UpdateDelegated` (`"displayName,userIds"`, both sent): the two forms
+//! ConductorOne's own code sends.
 
 use tfplugin::diag::{Diagnostic, Diagnostics};
 use tfplugin::framework::Context;
 use tfplugin::typed::Change;
 
-use super::model::workspace_note;
-use super::token::Checked;
-use super::{c1_call, path, Model, SegmentIntegration, DEFAULT_NAME, TOKEN_CONFIG_KEY};
-use crate::conductorone::{C1Client, ConnectorPatch, EnvConfig};
+use super::token::token_attribute;
+use super::{c1_call, path, send_update, Model, SegmentIntegration, DEFAULT_NAME};
+use crate::conductorone::{C1Client, ConnectorUpdate, EnvConfig};
 
 impl SegmentIntegration {
     pub(super) async fn update_steps(
@@ -43,23 +44,52 @@ impl SegmentIntegration {
         let c1 = self.c1()?;
         rename_own_app(ctx, &c1, &change.planned, m).await?;
         let planned = &change.planned;
-        let token = if planned.token_changes_from(Some(m)) {
-            Some(self.checked_token(ctx, &change.config).await?)
-        } else {
-            None
+        if planned.token_changes_from(Some(m)) {
+            self.send_token(ctx, &c1, change, m).await?;
+        }
+        let name = planned.display_name.as_deref().unwrap_or(DEFAULT_NAME);
+        let owners = planned.user_ids.as_ref().or(m.user_ids.as_ref());
+        let update = ConnectorUpdate::NameAndOwners {
+            display_name: name.to_string(),
+            user_ids: owners
+                .map(|o| o.iter().cloned().collect())
+                .unwrap_or_default(),
         };
-        let patch = connector_patch(m, planned, token.as_ref());
-        if patch.is_empty() {
+        let same_owners = planned.user_ids.is_none() || planned.user_ids == m.user_ids;
+        if m.display_name.as_deref() == Some(name) && same_owners {
             return Ok(());
         }
-        update_connector(ctx, &c1, m, &patch).await?;
-        if let Some(checked) = token {
-            m.set_workspace(checked.as_ref().map(|c| &c.workspace));
-            m.segment_access_token
-                .clone_from(&planned.segment_access_token);
-            m.segment_access_token_wo_version
-                .clone_from(&planned.segment_access_token_wo_version);
-        }
+        let summary = "Cannot set the connector's name and owners";
+        update_connector(ctx, &c1, m, &update, summary, None).await
+    }
+
+    /// Sends the token again (or removes it), checked first, through
+    /// `Update` with `updateMask: "config"` alone; the token's fields move
+    /// forward once ConductorOne took it.
+    async fn send_token(
+        &self,
+        ctx: &Context,
+        c1: &C1Client,
+        change: &Change<Model>,
+        m: &mut Model,
+    ) -> Result<(), Diagnostic> {
+        let checked = self.checked_token(ctx, &change.config).await?;
+        let config = match &checked {
+            Some(c) => {
+                let field = self.token_field(ctx, &change.config).await?;
+                EnvConfig::with_secret(&field, Some(&c.token))
+            }
+            None => EnvConfig::default(),
+        };
+        let at = Some(token_attribute(&change.config));
+        let summary = "Cannot set the token of the ConductorOne connector";
+        let update = ConnectorUpdate::Config(config);
+        update_connector(ctx, c1, m, &update, summary, at).await?;
+        m.set_workspace(checked.as_ref().map(|c| &c.workspace));
+        m.segment_access_token
+            .clone_from(&change.planned.segment_access_token);
+        m.segment_access_token_wo_version
+            .clone_from(&change.planned.segment_access_token_wo_version);
         Ok(())
     }
 }
@@ -90,56 +120,27 @@ async fn rename_own_app(
     Ok(())
 }
 
-/// What changes on the connector: `token` is `Some` when the token is sent
-/// again (`Some(None)`: removed).
-fn connector_patch(
-    prior: &Model,
-    planned: &Model,
-    token: Option<&Option<Checked>>,
-) -> ConnectorPatch {
-    let mut patch = ConnectorPatch::default();
-    let name = planned.display_name.as_deref().unwrap_or(DEFAULT_NAME);
-    if prior.display_name.as_deref() != Some(name) {
-        patch.display_name = Some(name.to_string());
-    }
-    if let Some(ids) = planned
-        .user_ids
-        .as_ref()
-        .filter(|ids| Some(*ids) != prior.user_ids.as_ref())
-    {
-        patch.user_ids = Some(ids.iter().cloned().collect());
-    }
-    if let Some(checked) = token {
-        let secret = checked.as_ref().map(|c| &c.token);
-        patch.config = Some(EnvConfig::with_secret(TOKEN_CONFIG_KEY, secret));
-        patch.description = Some(workspace_note(checked.as_ref().map(|c| &c.workspace)));
-    }
-    patch
-}
-
-/// One connector update, at the endpoint the connector as ConductorOne has
-/// it calls for. The state moves forward to what ConductorOne answered, but
-/// for sync status and update time, which stay as of the last refresh (as
-/// planned).
+/// One connector update of the connector as ConductorOne has it now. The
+/// state moves forward to what ConductorOne answered, but for sync status
+/// and update time, which stay as of the last refresh (as planned).
 async fn update_connector(
     ctx: &Context,
     c1: &C1Client,
     m: &mut Model,
-    patch: &ConnectorPatch,
+    update: &ConnectorUpdate,
+    summary: &str,
+    at: Option<tfplugin::AttributePath>,
 ) -> Result<(), Diagnostic> {
-    const SUMMARY: &str = "Cannot update the ConductorOne connector";
     let (app_id, id) = (
         m.app_id.clone().unwrap_or_default(),
         m.id.clone().unwrap_or_default(),
     );
-    let current = c1_call(ctx, SUMMARY, None, c1.connector(&app_id, &id))
+    let current = c1_call(ctx, summary, None, c1.connector(&app_id, &id))
         .await?
         .ok_or_else(|| {
-            Diagnostic::error(SUMMARY, format!("Connector {id} in app {app_id} is gone."))
+            Diagnostic::error(summary, format!("Connector {id} in app {app_id} is gone."))
         })?;
-    tracing::debug!(app_id, id, mask = %patch.mask().join(","), "updating the Segment connector");
-    let at = patch.user_ids.is_some().then(|| path(|m| &mut m.user_ids));
-    let updated = c1_call(ctx, SUMMARY, at, c1.update_connector(&current, patch)).await?;
+    let updated = send_update(ctx, c1, &current, update, summary, at).await?;
     let (sync_status, updated_at) = (m.sync_status.take(), m.updated_at.take());
     *m = m.refreshed(&updated);
     m.sync_status = sync_status;
