@@ -53,11 +53,14 @@ fn a_plan_needs_only_the_read_only_client() {
                 "GET /api/v1/users/{id}",
                 "GET /api/v1/iam/roles",
                 "POST /api/v1/search/apps",
+                "POST /api/v1/connectorcatalog",
                 "POST /api/v1/apps",
                 "POST /api/v1/apps/{id}",
-                "POST /api/v1/apps/{id}/connectors/create",
+                "POST /api/v1/apps/{id}/connectors",
                 "POST /api/v1/apps/{id}/connectors/{id}",
+                "POST /api/v1/apps/{id}/connectors/{id}/delegated",
                 "GET /segment/",
+                "GET /segment/users",
                 "GET /segment/roles",
                 "GET /segment/groups",
             ])
@@ -105,7 +108,7 @@ fn a_plan_needs_only_the_read_only_client() {
                 "GET /api/v1/apps/{id}/connectors/{id}",
                 "GET /api/v1/users/{id}",
                 "GET /api/v1/iam/roles",
-                "POST /api/v1/apps/{id}/connectors/{id}",
+                "POST /api/v1/apps/{id}/connectors/{id}/delegated",
                 "GET /segment/",
                 "GET /segment/roles",
                 "GET /segment/groups",
@@ -132,11 +135,13 @@ fn set(ops: &[&str]) -> BTreeSet<String> {
     ops.iter().map(|o| o.to_string()).collect()
 }
 
-/// Only reads: GETs, the token request and searches (POSTs that read).
+/// Only reads: GETs, the token request, searches and the catalog's
+/// configuration schema (POSTs that read).
 fn only_reads(ops: &BTreeSet<String>) {
     for op in ops {
         let read = op.starts_with("GET ")
             || op == "POST /auth/v1/token"
+            || op == "POST /api/v1/connectorcatalog"
             || op.starts_with("POST /api/v1/search/");
         assert!(read, "a plan wrote: {op} (of {ops:#?})");
     }

@@ -43,13 +43,13 @@ fn trap() -> (String, Arc<AtomicUsize>) {
 
 const INTEGRATION: &str = "resource \"conductorone_segment_integration\" \"seg\" {\n  segment_access_token_wo = var.token\n  segment_access_token_wo_version = 1\n}\n\nvariable \"token\" {\n  type      = string\n  sensitive = true\n  ephemeral = true\n}\n";
 
-/// A 307 to another host on the connector create (which carries the
-/// Segment token in its body) and on the token request (the client
-/// assertion): the apply fails naming the host, and the host hears nothing.
+/// A 307 to another host on the connector update that carries the Segment
+/// token in its body, and on the token request (the client assertion): the
+/// apply fails naming the host, and the host hears nothing.
 #[test]
 fn redirects_never_carry_secrets_away() {
     each_terraform(|tf| {
-        for path in ["/api/v1/apps/*/connectors/create", "/auth/v1/token"] {
+        for path in ["/api/v1/apps/*/connectors/*", "/auth/v1/token"] {
             let sb = Sandbox::start(&[]);
             let (to, hits) = trap();
             let mut wd = WorkDir::new(tf);
@@ -117,11 +117,13 @@ fn plant(sb: &Sandbox, in_app: Option<&str>, marker: &str) -> (String, String) {
             Some(id) => id,
             None => c1.create_app("Segment", &m).await.expect("app").id,
         };
+        // A create puts the connector's marker in its name.
+        let name = format!("Segment {m}");
         let new = terraform_provider_conductorone::conductorone::NewConnector {
             app_id: &app,
             catalog_id: "2YuQMfugzij8vRI4FGkYNcMxgOe",
-            display_name: "Segment",
-            description: &m,
+            display_name: &name,
+            description: "",
             user_ids: &[],
             secret: None,
         };
@@ -335,6 +337,11 @@ fn numbers_from_a_server_never_crash_the_provider() {
             let mock = serve_fn(move |line, _| {
                 match line.split(' ').nth(1).unwrap_or("") {
                 "/auth/v1/token" => (200, String::new(), token_answer.clone()),
+                "/api/v1/connectorcatalog" => (
+                    200,
+                    String::new(),
+                    r#"{"schema":{"fields":[{"name":"token","secret":{}}]}}"#.into(),
+                ),
                 p if p.starts_with("/api/v1/users/") => (
                     200,
                     String::new(),

@@ -18,3 +18,4 @@ mod sandbox;
 mod segment_data_sources;
 pub mod segment_integration;
 mod setup_guide;
+mod vendor_modes;

@@ -337,9 +337,9 @@ fn mark_pending(sb: &Sandbox, name: &str, valid: bool) -> String {
         attempt: 0xfedc_ba98_7654_3210,
         connector: None,
     };
-    let description = match valid {
-        true => marker.add_to("Made by hand.", &key, Kind::Connector),
-        false => "Made by hand. [terraform-pending f=0123456789abcdef a=fedcba9876543210 m=00000000000000000000000000000000]".into(),
+    let marked = match valid {
+        true => marker.add_to(&name, &key, Kind::Connector),
+        false => format!("{name} [terraform-pending f=0123456789abcdef a=fedcba9876543210 m=00000000000000000000000000000000]"),
     };
     crate::sandbox::block_on(async move {
         let apps = c1.all_apps().await.unwrap();
@@ -351,11 +351,13 @@ fn mark_pending(sb: &Sandbox, name: &str, valid: bool) -> String {
             .into_iter()
             .find(|(_, c)| c.display_name == name)
             .unwrap();
-        let patch = terraform_provider_conductorone::conductorone::ConnectorPatch {
-            description: Some(description),
-            ..Default::default()
-        };
-        c1.update_connector(&c, &patch).await.unwrap();
+        // The marker is in the name, as a create puts it there.
+        let update =
+            terraform_provider_conductorone::conductorone::ConnectorUpdate::NameAndOwners {
+                display_name: marked,
+                user_ids: c.user_ids.clone(),
+            };
+        c1.update_connector(&c, &update).await.unwrap();
         c.id
     })
 }

@@ -426,7 +426,11 @@ fn a_failure_at_each_step_of_create_converges_without_orphans() {
             ),
             (
                 "connector",
-                json!({"method": "POST", "path": "/api/v1/apps/*/connectors/create", "status": 400}),
+                json!({"method": "POST", "path": "/api/v1/apps/*/connectors", "status": 400}),
+            ),
+            (
+                "token",
+                json!({"method": "POST", "path": "/api/v1/apps/*/connectors/*", "status": 400}),
             ),
             (
                 "owners",
@@ -638,7 +642,7 @@ fn a_failed_update_keeps_only_what_took_effect() {
         sb.fault(&json!({"method": "POST", "path": "/api/v1/apps/*/connectors/*", "status": 503, "retry_after": 0, "count": 20}));
         wd.run(&["apply", "-auto-approve", "-no-color"])
             .failure()
-            .contains("Cannot update the ConductorOne connector")
+            .contains("Cannot set the connector's name and owners")
             .contains("fault injected by the sandbox (503)");
         sb.clear_faults();
         let st = state_values(&wd);
