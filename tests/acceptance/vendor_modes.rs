@@ -74,79 +74,93 @@ fn only_the_proven_forms(sb: &Sandbox) {
     }
 }
 
-/// Create (own app), rename the connector and the app, change the owners,
-/// rotate the token, import by ID into a fresh state, and destroy, each
-/// ending in an empty plan: against the strict sandbox and one that
-/// silently ignores other update paths.
+/// Create (in its own app, or in one given by `app_id`), rename the
+/// connector (and its own app), change the owners, rotate the token, import
+/// by ID into a fresh state, and destroy, each ending in an empty plan:
+/// against the strict sandbox and one that silently ignores other update
+/// paths.
 #[test]
 fn the_lifecycle_uses_only_the_proven_update_forms() {
     each_terraform(|tf| {
         for mode in ["official", "ignore-others"] {
-            let sb = Sandbox::start(&["--c1-update-masks", mode, "--sync-delay", "200"]);
-            let (admin, member) = (
-                sb.var("CONDUCTORONE_SANDBOX_ADMIN_USER_ID").to_string(),
-                sb.member_id(),
-            );
-            let wd = workdir(tf, &sb);
-            let body = |name: &str, app: &str, owners: &str, version: u32| {
-                format!("  display_name = \"{name}\"\n  app_display_name = \"{app}\"\n  user_ids = [{owners}]\n  segment_access_token_wo_version = {version}\n")
-            };
-            wd.config(&config(&body(
-                "Segment",
-                "Segment",
-                &format!("\"{admin}\""),
-                1,
-            )));
-            wd.run(&["apply", "-auto-approve", "-no-color"]).success();
-            let id = values(&wd)["id"].as_str().unwrap().to_string();
-            assert_eq!(connector(&sb, &id)["displayName"], "Segment");
-            empty_plan(&wd);
-            let owners = format!("\"{admin}\", \"{member}\"");
-            wd.config(&config(&body("Segment prod", "Segment apps", &owners, 2)));
-            wd.run(&["apply", "-auto-approve", "-no-color"]).success();
-            let c = connector(&sb, &id);
-            assert_eq!(c["displayName"], "Segment prod", "{mode}");
-            assert_eq!(c["userIds"].as_array().map(Vec::len), Some(2), "{mode}");
-            let app_id = values(&wd)["app_id"].as_str().unwrap().to_string();
-            let app = sb
-                .apps()
-                .into_iter()
-                .find(|a| a["id"] == app_id.as_str())
-                .unwrap();
-            assert_eq!(app["displayName"], "Segment apps");
-            assert!(!app["description"]
-                .as_str()
-                .unwrap()
-                .contains("terraform-pending"));
-            assert_eq!(values(&wd)["segment_access_token_wo_version"], 2);
-            empty_plan(&wd);
-
-            let imported = workdir(tf, &sb);
-            imported.config(&config(&format!(
-                "  app_id = \"{app_id}\"\n  display_name = \"Segment prod\"\n  user_ids = [{owners}]\n  segment_access_token_wo_version = 2\n"
-            )));
-            imported
-                .run(&["import", "-no-color", ADDR, &format!("{app_id}/{id}")])
-                .success();
-            assert_eq!(values(&imported)["id"], id.as_str());
-            let plan = imported.run(&["plan", "-detailed-exitcode", "-no-color"]);
-            // The imported state holds no token version: the plan sends the
-            // token once, and changes nothing else.
-            assert_eq!(plan.code, 2, "{}", plan.all());
-            plan.contains("+ segment_access_token_wo_version = 2");
-            imported
-                .run(&["apply", "-auto-approve", "-no-color"])
-                .success();
-            empty_plan(&imported);
-            only_the_proven_forms(&sb);
-            imported.run(&["state", "rm", ADDR]).success();
-            wd.run(&["destroy", "-auto-approve", "-no-color"]).success();
-            assert!(
-                sb.connectors().is_empty() && sb.apps().is_empty(),
-                "{mode}: left behind"
-            );
+            for given in [false, true] {
+                lifecycle(tf, mode, given);
+            }
         }
     });
+}
+
+fn lifecycle(tf: &Terraform, mode: &str, given: bool) {
+    let sb = Sandbox::start(&["--c1-update-masks", mode, "--sync-delay", "200"]);
+    let (admin, member) = (
+        sb.var("CONDUCTORONE_SANDBOX_ADMIN_USER_ID").to_string(),
+        sb.member_id(),
+    );
+    let given_app = given.then(|| {
+        let c1 = sb.c1();
+        crate::sandbox::block_on(async move { c1.create_app("Given", "").await.expect("app").id })
+    });
+    let wd = workdir(tf, &sb);
+    let body = |name: &str, app: &str, owners: &str, version: u32| {
+        let app = match &given_app {
+            Some(id) => format!("  app_id = \"{id}\"\n"),
+            None => format!("  app_display_name = \"{app}\"\n"),
+        };
+        format!("{app}  display_name = \"{name}\"\n  user_ids = [{owners}]\n  segment_access_token_wo_version = {version}\n")
+    };
+    wd.config(&config(&body(
+        "Segment",
+        "Segment",
+        &format!("\"{admin}\""),
+        1,
+    )));
+    wd.run(&["apply", "-auto-approve", "-no-color"]).success();
+    let id = values(&wd)["id"].as_str().unwrap().to_string();
+    assert_eq!(connector(&sb, &id)["displayName"], "Segment");
+    empty_plan(&wd);
+    let owners = format!("\"{admin}\", \"{member}\"");
+    wd.config(&config(&body("Segment prod", "Segment apps", &owners, 2)));
+    wd.run(&["apply", "-auto-approve", "-no-color"]).success();
+    let c = connector(&sb, &id);
+    assert_eq!(c["displayName"], "Segment prod", "{mode}");
+    assert_eq!(c["userIds"].as_array().map(Vec::len), Some(2), "{mode}");
+    let app_id = values(&wd)["app_id"].as_str().unwrap().to_string();
+    let app = sb
+        .apps()
+        .into_iter()
+        .find(|a| a["id"] == app_id.as_str())
+        .unwrap();
+    let app_name = if given { "Given" } else { "Segment apps" };
+    assert_eq!(app["displayName"], app_name, "{mode}");
+    assert!(!app["description"]
+        .as_str()
+        .unwrap()
+        .contains("terraform-pending"));
+    assert_eq!(values(&wd)["segment_access_token_wo_version"], 2);
+    empty_plan(&wd);
+
+    let imported = workdir(tf, &sb);
+    imported.config(&config(&format!(
+        "  app_id = \"{app_id}\"\n  display_name = \"Segment prod\"\n  user_ids = [{owners}]\n  segment_access_token_wo_version = 2\n"
+    )));
+    imported
+        .run(&["import", "-no-color", ADDR, &format!("{app_id}/{id}")])
+        .success();
+    assert_eq!(values(&imported)["id"], id.as_str());
+    let plan = imported.run(&["plan", "-detailed-exitcode", "-no-color"]);
+    // The imported state holds no token version: the plan sends the token
+    // once, and changes nothing else.
+    assert_eq!(plan.code, 2, "{}", plan.all());
+    plan.contains("+ segment_access_token_wo_version = 2");
+    imported
+        .run(&["apply", "-auto-approve", "-no-color"])
+        .success();
+    empty_plan(&imported);
+    only_the_proven_forms(&sb);
+    imported.run(&["state", "rm", ADDR]).success();
+    wd.run(&["destroy", "-auto-approve", "-no-color"]).success();
+    assert!(sb.connectors().is_empty(), "{mode}: a connector is left");
+    assert_eq!(sb.apps().len(), usize::from(given), "{mode}: apps left");
 }
 
 /// Whichever key the catalog names for the token, the connector's config
