@@ -433,3 +433,21 @@ impl WorkDir {
 pub fn required_providers() -> &'static str {
     "terraform {\n  required_providers {\n    conductorone = {\n      source = \"seed/conductorone\"\n    }\n  }\n}\n"
 }
+
+/// A listener on 127.0.0.2 (loopback, another host) that counts the
+/// connections made to it and answers none: where a redirect points, to
+/// prove that nothing went there.
+pub fn trap() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let listener = std::net::TcpListener::bind("127.0.0.2:0").expect("bind 127.0.0.2");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    let hits = std::sync::Arc::new(AtomicUsize::new(0));
+    let counted = hits.clone();
+    std::thread::spawn(move || {
+        for conn in listener.incoming() {
+            counted.fetch_add(1, Ordering::SeqCst);
+            drop(conn);
+        }
+    });
+    (url, hits)
+}

@@ -3,13 +3,12 @@
 //! broken across lines, numbers that once crashed the provider, a pager that
 //! never ends, and addresses that name one host but mean another.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use crate::harness::{each_terraform, Output, WorkDir};
+use crate::harness::{each_terraform, trap, Output, WorkDir};
 use crate::mock_http::serve_fn;
 use crate::sandbox::{block_on, Sandbox};
 
@@ -24,21 +23,6 @@ fn no_crash(out: &Output) {
     ] {
         assert!(!all.contains(bad), "{bad:?} in:\n{all}");
     }
-}
-
-/// A loopback listener on another address that counts connections.
-fn trap() -> (String, Arc<AtomicUsize>) {
-    let listener = std::net::TcpListener::bind("127.0.0.2:0").expect("bind 127.0.0.2");
-    let url = format!("http://{}", listener.local_addr().expect("addr"));
-    let hits = Arc::new(AtomicUsize::new(0));
-    let counted = hits.clone();
-    std::thread::spawn(move || {
-        for conn in listener.incoming() {
-            counted.fetch_add(1, Ordering::SeqCst);
-            drop(conn);
-        }
-    });
-    (url, hits)
 }
 
 const INTEGRATION: &str = "resource \"conductorone_segment_integration\" \"seg\" {\n  segment_access_token_wo = var.token\n  segment_access_token_wo_version = 1\n}\n\nvariable \"token\" {\n  type      = string\n  sensitive = true\n  ephemeral = true\n}\n";

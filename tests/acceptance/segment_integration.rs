@@ -9,7 +9,8 @@ use crate::sandbox::{block_on, Sandbox};
 const ADDR: &str = "conductorone_segment_integration.seg";
 
 /// The resource's attributes in the state (`terraform show -json`).
-fn state_values(wd: &WorkDir) -> Value {
+/// The resource `seg`'s values in the state (`terraform show -json`).
+pub fn state_values(wd: &WorkDir) -> Value {
     let out = wd.run(&["show", "-json"]);
     out.success();
     let v: Value = serde_json::from_str(&out.stdout).expect("show JSON");
@@ -25,7 +26,8 @@ fn apply(wd: &WorkDir) {
 }
 
 /// `plan -detailed-exitcode` exits 0: nothing to do.
-fn plan_is_empty(wd: &WorkDir) {
+#[track_caller]
+pub fn plan_is_empty(wd: &WorkDir) {
     let out = wd.run(&["plan", "-detailed-exitcode", "-no-color"]);
     assert_eq!(out.code, 0, "the plan is not empty:\n{}", out.all());
 }

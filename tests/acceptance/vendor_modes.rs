@@ -3,33 +3,16 @@
 //! plausible behaviours as flags. Each test here runs the provider, under
 //! real Terraform, against one of them.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 
-use crate::harness::{each_terraform, Output, Terraform, WorkDir};
+use crate::harness::{each_terraform, trap, Output, Terraform, WorkDir};
 use crate::sandbox::Sandbox;
+use crate::segment_integration::{plan_is_empty, state_values};
 
 const ADDR: &str = "conductorone_segment_integration.seg";
-
-fn values(wd: &WorkDir) -> Value {
-    let out = wd.run(&["show", "-json"]);
-    out.success();
-    let v: Value = serde_json::from_str(&out.stdout).expect("show JSON");
-    v["values"]["root_module"]["resources"]
-        .as_array()
-        .and_then(|r| r.iter().find(|r| r["address"] == ADDR))
-        .map(|r| r["values"].clone())
-        .unwrap_or(Value::Null)
-}
-
-#[track_caller]
-fn empty_plan(wd: &WorkDir) {
-    let out = wd.run(&["plan", "-detailed-exitcode", "-no-color"]);
-    assert_eq!(out.code, 0, "the plan is not empty:\n{}", out.all());
-}
 
 /// The resource with a write-only token from `var.token`, and `body`.
 fn config(body: &str) -> String {
@@ -115,16 +98,16 @@ fn lifecycle(tf: &Terraform, mode: &str, given: bool) {
         1,
     )));
     wd.run(&["apply", "-auto-approve", "-no-color"]).success();
-    let id = values(&wd)["id"].as_str().unwrap().to_string();
+    let id = state_values(&wd)["id"].as_str().unwrap().to_string();
     assert_eq!(connector(&sb, &id)["displayName"], "Segment");
-    empty_plan(&wd);
+    plan_is_empty(&wd);
     let owners = format!("\"{admin}\", \"{member}\"");
     wd.config(&config(&body("Segment prod", "Segment apps", &owners, 2)));
     wd.run(&["apply", "-auto-approve", "-no-color"]).success();
     let c = connector(&sb, &id);
     assert_eq!(c["displayName"], "Segment prod", "{mode}");
     assert_eq!(c["userIds"].as_array().map(Vec::len), Some(2), "{mode}");
-    let app_id = values(&wd)["app_id"].as_str().unwrap().to_string();
+    let app_id = state_values(&wd)["app_id"].as_str().unwrap().to_string();
     let app = sb
         .apps()
         .into_iter()
@@ -136,8 +119,8 @@ fn lifecycle(tf: &Terraform, mode: &str, given: bool) {
         .as_str()
         .unwrap()
         .contains("terraform-pending"));
-    assert_eq!(values(&wd)["segment_access_token_wo_version"], 2);
-    empty_plan(&wd);
+    assert_eq!(state_values(&wd)["segment_access_token_wo_version"], 2);
+    plan_is_empty(&wd);
 
     let imported = workdir(tf, &sb);
     imported.config(&config(&format!(
@@ -146,7 +129,7 @@ fn lifecycle(tf: &Terraform, mode: &str, given: bool) {
     imported
         .run(&["import", "-no-color", ADDR, &format!("{app_id}/{id}")])
         .success();
-    assert_eq!(values(&imported)["id"], id.as_str());
+    assert_eq!(state_values(&imported)["id"], id.as_str());
     let plan = imported.run(&["plan", "-detailed-exitcode", "-no-color"]);
     // The imported state holds no token version: the plan sends the token
     // once, and changes nothing else.
@@ -155,7 +138,7 @@ fn lifecycle(tf: &Terraform, mode: &str, given: bool) {
     imported
         .run(&["apply", "-auto-approve", "-no-color"])
         .success();
-    empty_plan(&imported);
+    plan_is_empty(&imported);
     only_the_proven_forms(&sb);
     imported.run(&["state", "rm", ADDR]).success();
     wd.run(&["destroy", "-auto-approve", "-no-color"]).success();
@@ -173,7 +156,7 @@ fn the_token_goes_where_the_catalog_says() {
             let wd = workdir(tf, &sb);
             wd.config(&config(""));
             wd.run(&["apply", "-auto-approve", "-no-color"]).success();
-            let id = values(&wd)["id"].as_str().unwrap().to_string();
+            let id = state_values(&wd)["id"].as_str().unwrap().to_string();
             assert_eq!(connector(&sb, &id)["configKeys"], json!([field]));
             crate::harness::wait_until("the sync to end", Duration::from_secs(20), || {
                 connector(&sb, &id)["status"]["status"] != "SYNC_STATUS_RUNNING"
@@ -197,10 +180,10 @@ fn a_caller_that_is_no_user_leaves_the_owners_to_conductorone() {
         plan.success()
             .contains("user_ids: not set, and these credentials are no ConductorOne user");
         wd.run(&["apply", "-auto-approve", "-no-color"]).success();
-        let id = values(&wd)["id"].as_str().unwrap().to_string();
+        let id = state_values(&wd)["id"].as_str().unwrap().to_string();
         assert_eq!(connector(&sb, &id)["userIds"], json!([]));
-        assert_eq!(values(&wd)["user_ids"], json!([]));
-        empty_plan(&wd);
+        assert_eq!(state_values(&wd)["user_ids"], json!([]));
+        plan_is_empty(&wd);
         wd.run(&["destroy", "-auto-approve", "-no-color"]).success();
     });
 }
@@ -290,21 +273,6 @@ fn segment_rate_limits_redirects_and_plans() {
     });
 }
 
-/// A loopback listener on another address that counts connections.
-fn trap() -> (String, Arc<AtomicUsize>) {
-    let listener = std::net::TcpListener::bind("127.0.0.2:0").expect("bind 127.0.0.2");
-    let url = format!("http://{}", listener.local_addr().expect("addr"));
-    let hits = Arc::new(AtomicUsize::new(0));
-    let counted = hits.clone();
-    std::thread::spawn(move || {
-        for conn in listener.incoming() {
-            counted.fetch_add(1, Ordering::SeqCst);
-            drop(conn);
-        }
-    });
-    (url, hits)
-}
-
 #[track_caller]
 fn no_token(out: &Output, sb: &Sandbox) {
     assert!(
@@ -326,7 +294,7 @@ fn app_updates_fall_back_to_the_whole_app() {
             let wd = workdir(tf, &sb);
             wd.config(&config("  app_display_name = \"Segment\"\n"));
             wd.run(&["apply", "-auto-approve", "-no-color"]).success();
-            let app_id = values(&wd)["app_id"].as_str().unwrap().to_string();
+            let app_id = state_values(&wd)["app_id"].as_str().unwrap().to_string();
             let app = || {
                 sb.apps()
                     .into_iter()
@@ -343,7 +311,7 @@ fn app_updates_fall_back_to_the_whole_app() {
             wd.config(&config("  app_display_name = \"Segment apps\"\n"));
             wd.run(&["apply", "-auto-approve", "-no-color"]).success();
             assert_eq!(app()["displayName"], "Segment apps", "{mode}");
-            empty_plan(&wd);
+            plan_is_empty(&wd);
             wd.run(&["destroy", "-auto-approve", "-no-color"]).success();
         }
     });

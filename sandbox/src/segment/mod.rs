@@ -18,6 +18,7 @@ use axum::{Json, Router};
 use base64::Engine as _;
 use serde_json::{json, Value};
 
+use crate::state::SegmentGroup;
 use crate::Sandbox;
 
 const MAX_COUNT: u64 = 200;
@@ -337,35 +338,50 @@ async fn group(
     }
 }
 
+/// A page of a list under one group (`GET /groups/{id}/...`): the token
+/// checked, the group found, and `list` making the page's data from the
+/// group, the offset and the count.
+fn group_page(
+    sb: &Sandbox,
+    headers: &HeaderMap,
+    id: &str,
+    q: &HashMap<String, String>,
+    list: impl FnOnce(&crate::state::Segment, &SegmentGroup, usize, usize) -> Value,
+) -> Response {
+    let h = match authorize(sb, headers, Access::Groups) {
+        Ok(h) => h,
+        Err(r) => return r,
+    };
+    let (offset, count) = match page(q) {
+        Ok(p) => p,
+        Err(r) => return r,
+    };
+    let d = sb.data();
+    match d.segment.groups.iter().find(|g| g.id == id) {
+        Some(g) => ok(h, list(&d.segment, g, offset, count)),
+        None => error(
+            StatusCode::NOT_FOUND,
+            "not-found",
+            &format!("User group with id '{id}' not found."),
+        ),
+    }
+}
+
 async fn group_users(
     State(sb): State<Arc<Sandbox>>,
     headers: HeaderMap,
     Path(id): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let h = match authorize(&sb, &headers, Access::Groups) {
-        Ok(h) => h,
-        Err(r) => return r,
-    };
-    let (offset, count) = match page(&q) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
-    let d = sb.data();
-    let Some(g) = d.segment.groups.iter().find(|g| g.id == id) else {
-        return error(
-            StatusCode::NOT_FOUND,
-            "not-found",
-            &format!("User group with id '{id}' not found."),
-        );
-    };
-    let (items, p) = paginate(&g.members, offset, count);
-    let users: Vec<Value> = items
-        .iter()
-        .filter_map(|i| d.segment.users.get(*i))
-        .map(|u| d.segment.user_json(u))
-        .collect();
-    ok(h, json!({ "users": users, "pagination": p }))
+    group_page(&sb, &headers, &id, &q, |s, g, offset, count| {
+        let (items, p) = paginate(&g.members, offset, count);
+        let users: Vec<Value> = items
+            .iter()
+            .filter_map(|i| s.users.get(*i))
+            .map(|u| s.user_json(u))
+            .collect();
+        json!({ "users": users, "pagination": p })
+    })
 }
 
 /// `GET /groups/{id}/invites`: the emails invited to the group who have not
@@ -376,24 +392,10 @@ async fn group_invites(
     Path(id): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let h = match authorize(&sb, &headers, Access::Groups) {
-        Ok(h) => h,
-        Err(r) => return r,
-    };
-    let (offset, count) = match page(&q) {
-        Ok(p) => p,
-        Err(r) => return r,
-    };
-    let d = sb.data();
-    let Some(g) = d.segment.groups.iter().find(|g| g.id == id) else {
-        return error(
-            StatusCode::NOT_FOUND,
-            "not-found",
-            &format!("User group with id '{id}' not found."),
-        );
-    };
-    let (items, p) = paginate(&g.invites, offset, count);
-    ok(h, json!({ "emails": items, "pagination": p }))
+    group_page(&sb, &headers, &id, &q, |_, g, offset, count| {
+        let (items, p) = paginate(&g.invites, offset, count);
+        json!({ "emails": items, "pagination": p })
+    })
 }
 
 async fn users(
