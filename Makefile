@@ -12,7 +12,7 @@ all: build
 build:
 	$(CARGO) build --locked --workspace
 
-## Installs what the tests need (Terraform 1.15.5 and cargo-deny under .tools/).
+## Installs what the tests need (Terraform 1.6.6, 1.10.5, 1.15.5 and cargo-deny under .tools/).
 tools:
 	bash scripts/install-terraform.sh
 	bash scripts/install-cargo-deny.sh

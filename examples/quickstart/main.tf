@@ -1,5 +1,7 @@
 # Quickstart: registers Segment in ConductorOne and reads the workspace's
-# user groups and roles. `make demo` runs it against the local sandbox; against
+# user groups and roles. Needs Terraform 1.11 or later (the token is
+# write-only); with Terraform 1.6 to 1.10, use segment_access_token instead
+# (the resource page, "Terraform before 1.11"). `make demo` runs it against the local sandbox; against
 # the real services, set CONDUCTORONE_CLIENT_ID, CONDUCTORONE_CLIENT_SECRET,
 # SEGMENT_ACCESS_TOKEN and TF_VAR_segment_access_token.
 terraform {

@@ -1,11 +1,14 @@
 //! The acceptance harness: real Terraform binaries driving the provider built
 //! by cargo, in the manner of HashiCorp's terraform-plugin-testing.
 //!
-//! The Terraform matrix is the `terraform` on PATH (when present), the
-//! Terraform 1.15.5 that `make test` installs under `.tools/`, and
+//! The Terraform matrix is the `terraform` on PATH (when present), those
+//! `make test` installs under `.tools/` (1.6.6, 1.10.5, 1.15.5), and
 //! `TF_ACC_TERRAFORM_PATH` (which adds a binary, or replaces the one of the
 //! same version). No Terraform at all fails every acceptance test; so does a
-//! missing version listed in `TF_ACC_REQUIRE` (CI requires both).
+//! missing version listed in `TF_ACC_REQUIRE` (CI requires all four).
+//! [`each_terraform`] runs a test under every Terraform of 1.11 and later
+//! (write-only attributes, which most tests use); [`each_terraform_from`]
+//! under every one from an older version on (the core subset).
 
 #![allow(dead_code)]
 
@@ -44,13 +47,21 @@ pub struct Terraform {
 }
 
 impl Terraform {
+    /// The version's numbers, for ordering.
+    pub fn numbers(&self) -> Vec<u32> {
+        self.version
+            .split('.')
+            .map(|p| p.parse::<u32>().unwrap_or(0))
+            .collect()
+    }
+
     /// True when this Terraform is at least `major.minor`.
     pub fn at_least(&self, major: u32, minor: u32) -> bool {
-        let mut parts = self
-            .version
-            .split('.')
-            .map(|p| p.parse::<u32>().unwrap_or(0));
-        let (ma, mi) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+        let n = self.numbers();
+        let (ma, mi) = (
+            n.first().copied().unwrap_or(0),
+            n.get(1).copied().unwrap_or(0),
+        );
         (ma, mi) >= (major, minor)
     }
 }
@@ -93,16 +104,23 @@ pub fn matrix() -> &'static [Terraform] {
         if let Some(p) = find_on_path("terraform") {
             add(p, false)?;
         }
-        let local = repo_root().join(".tools/terraform-1.15.5/terraform");
-        if local.is_file() {
-            add(local, false)?;
+        let tools = std::fs::read_dir(repo_root().join(".tools")).into_iter().flatten();
+        let mut local: Vec<PathBuf> = tools
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().starts_with("terraform-"))
+            .map(|e| e.path().join("terraform"))
+            .filter(|p| p.is_file())
+            .collect();
+        local.sort();
+        for p in local {
+            add(p, false)?;
         }
         if let Some(extra) = std::env::var_os("TF_ACC_TERRAFORM_PATH").filter(|v| !v.is_empty()) {
             add(PathBuf::from(extra), true)?;
         }
         if found.is_empty() {
-            return Err("no Terraform found: put terraform on PATH, run `make test` (which installs Terraform 1.15.5 \
-                        under .tools/), or set TF_ACC_TERRAFORM_PATH"
+            return Err("no Terraform found: put terraform on PATH, run `make test` (which installs Terraform 1.6.6, \
+                        1.10.5 and 1.15.5 under .tools/), or set TF_ACC_TERRAFORM_PATH"
                 .to_string());
         }
         if let Ok(required) = std::env::var("TF_ACC_REQUIRE") {
@@ -113,7 +131,7 @@ pub fn matrix() -> &'static [Terraform] {
                 }
             }
         }
-        found.sort_by(|a, b| a.version.cmp(&b.version));
+        found.sort_by_key(|t| t.numbers());
         Ok(found)
     });
     match m {
@@ -122,11 +140,17 @@ pub fn matrix() -> &'static [Terraform] {
     }
 }
 
-/// Runs `test` once per Terraform in the matrix; all versions run even if one
-/// fails, and the failure names the versions that failed.
+/// Runs `test` once per Terraform of the matrix from 1.11 on (write-only
+/// attributes); all versions run even if one fails, and the failure names
+/// the versions that failed.
 pub fn each_terraform(test: impl Fn(&Terraform)) {
+    each_terraform_from(1, 11, test);
+}
+
+/// Runs `test` once per Terraform of the matrix at least `major.minor`.
+pub fn each_terraform_from(major: u32, minor: u32, test: impl Fn(&Terraform)) {
     let mut failed = Vec::new();
-    for tf in matrix() {
+    for tf in matrix().iter().filter(|t| t.at_least(major, minor)) {
         eprintln!("--- terraform {} ({})", tf.version, tf.path.display());
         if catch_unwind(AssertUnwindSafe(|| test(tf))).is_err() {
             failed.push(tf.version.clone());

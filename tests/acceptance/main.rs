@@ -10,6 +10,7 @@ mod harness;
 mod hostile;
 mod load;
 mod mock_http;
+mod older_terraform;
 mod plugin_process;
 mod provider_config;
 mod query;

@@ -521,8 +521,9 @@ fn the_write_only_token_is_nowhere() {
 fn fifty_resources_share_one_token_per_provider_process() {
     let sb = Sandbox::start(&[]);
     let tf = crate::harness::matrix()
-        .first()
-        .expect("a Terraform")
+        .iter()
+        .find(|t| t.at_least(1, 11))
+        .expect("a Terraform from 1.11")
         .clone();
     let mut wd = WorkDir::new(&tf);
     sb.configure(&mut wd);

@@ -93,10 +93,13 @@ pub struct SegmentIntegrationModel {
     pub segment_access_token: Option<Secret>,
     /// A Segment Public API token with the Workspace Owner access level,
     /// write-only: never in the plan or the state. Sent when the connector is
-    /// created and whenever `segment_access_token_wo_version` changes.
+    /// created and whenever `segment_access_token_wo_version` changes. Needs
+    /// Terraform 1.11 or later; with older Terraform, use
+    /// `segment_access_token`.
     #[schemars(extend(
         "x-tf-sensitive" = true,
         "x-tf-write-only" = true,
+        "x-tf-write-only-fallback" = "segment_access_token",
         "x-tf-validate" = ["not_empty"]
     ))]
     pub segment_access_token_wo: Option<Secret>,

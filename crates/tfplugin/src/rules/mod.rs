@@ -31,6 +31,10 @@ pub struct Behaviour {
     pub default: Option<J>,
     pub plan: Vec<PlanModifier>,
     pub validators: Vec<Validator>,
+    /// For a write-only attribute: the attribute to use instead with a
+    /// Terraform that has no write-only attributes (before 1.11)
+    /// (`"x-tf-write-only-fallback" = "name"`).
+    pub write_only_fallback: Option<String>,
 }
 
 /// Plan modifiers, as the framework names them.
@@ -130,10 +134,16 @@ pub(crate) fn parse(obj: &serde_json::Map<String, J>) -> Result<Behaviour, Strin
                 .map_err(|e| format!("x-tf-validate regex: {e}"))?;
         }
     }
+    let write_only_fallback = match obj.get("x-tf-write-only-fallback") {
+        None => None,
+        Some(J::String(s)) => Some(s.clone()),
+        Some(other) => return Err(format!("x-tf-write-only-fallback: not a name: {other}")),
+    };
     Ok(Behaviour {
         default: obj.get("x-tf-default").cloned(),
         plan,
         validators,
+        write_only_fallback,
     })
 }
 
@@ -148,6 +158,14 @@ pub(crate) fn check(schema: &Schema) -> Result<(), String> {
             Value::from_plain_json(d, &a.value_type())
                 .map_err(|e| format!("{}: default: {e}", a.name))?;
         }
+        if let Some(f) = &b.write_only_fallback {
+            if !a.write_only || schema.attribute(f).is_none() {
+                return Err(format!(
+                    "{}: a write-only fallback needs a write-only attribute and an existing one to fall back to ({f})",
+                    a.name
+                ));
+            }
+        }
         for v in &b.validators {
             let others = match v {
                 Validator::ConflictsWith(o)
@@ -161,6 +179,41 @@ pub(crate) fn check(schema: &Schema) -> Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// Write-only attributes need Terraform 1.11 or later, which says so in its
+/// client capabilities. An older Terraform expects each planned value to
+/// equal the configuration's and would fail the plan calling it a bug in
+/// the provider; so a write-only attribute it sets (known or not) is an
+/// error on that attribute here, at validation, naming the attribute the
+/// model declares for older Terraform.
+pub fn write_only_support(
+    schema: &Schema,
+    config: &Value,
+    client: crate::framework::ClientCapabilities,
+    diags: &mut Diagnostics,
+) {
+    if client.write_only_attributes_allowed {
+        return;
+    }
+    for a in schema.attributes.iter().filter(|a| a.write_only) {
+        if config.attr(&a.name).is_null() {
+            continue;
+        }
+        let instead = match &a.behaviour.write_only_fallback {
+            Some(f) => format!(" With this Terraform, set {f} instead (kept, marked sensitive, in the state), or upgrade Terraform."),
+            None => " Upgrade Terraform, or leave it out.".to_string(),
+        };
+        diags.error_at(
+            AttributePath::new(&a.name),
+            format!("{}: write-only attributes need Terraform 1.11 or later", a.name),
+            format!(
+                "{} is write-only: Terraform keeps it out of the plan and the state, which this version of \
+                 Terraform cannot do (write-only attributes came with Terraform 1.11).{instead}",
+                a.name
+            ),
+        );
+    }
 }
 
 /// Runs every attribute's declared validators over `config`.

@@ -31,7 +31,7 @@ struct Thing {
     #[schemars(extend("x-tf-validate" = [{"also_requires": ["secret"]}]))]
     version: Option<i64>,
     /// Secret.
-    #[schemars(extend("x-tf-write-only" = true, "x-tf-sensitive" = true))]
+    #[schemars(extend("x-tf-write-only" = true, "x-tf-sensitive" = true, "x-tf-write-only-fallback" = "site"))]
     secret: Option<String>,
     /// Pattern.
     #[schemars(extend("x-tf-validate" = ["valid_regex", {"exactly_one_of": ["place"]}]))]
@@ -282,4 +282,38 @@ fn patterns_compile_once_and_compare_by_text() {
     assert!(p.regex().unwrap().is_match("90s"));
     assert_eq!(p, Pattern::from("^[1-9][0-9]*s$".to_string()));
     assert!(Pattern::from("(".to_string()).regex().is_err());
+}
+
+/// Before Terraform 1.11 (no `write_only_attributes_allowed`), a write-only
+/// attribute set in the configuration, known or not, is an error on it
+/// naming the declared fallback; with 1.11 and later, nothing.
+#[test]
+fn write_only_attributes_need_a_terraform_that_has_them() {
+    use crate::framework::ClientCapabilities;
+    let s = schema();
+    let old = ClientCapabilities::default();
+    let new = ClientCapabilities {
+        write_only_attributes_allowed: true,
+        ..Default::default()
+    };
+    for v in [Value::string("x"), Value::Unknown] {
+        let config = obj(&[("secret", v)]);
+        let mut d = Diagnostics::new();
+        write_only_support(&s, &config, old, &mut d);
+        let e = d.iter().next().expect("an error");
+        assert_eq!(e.path, Some(AttributePath::new("secret")));
+        assert!(
+            e.summary.contains("Terraform 1.11 or later"),
+            "{}",
+            e.summary
+        );
+        assert!(e.detail.contains("set site instead"), "{}", e.detail);
+        assert!(!e.detail.contains("bug"), "{}", e.detail);
+        let mut d = Diagnostics::new();
+        write_only_support(&s, &config, new, &mut d);
+        assert!(d.is_empty());
+    }
+    let mut d = Diagnostics::new();
+    write_only_support(&s, &obj(&[]), old, &mut d);
+    assert!(d.is_empty(), "not set: nothing to say");
 }

@@ -292,6 +292,7 @@ impl<R: TypedResource> Resource for Adapter<R> {
     }
 
     async fn validate(&self, _ctx: &Context, req: ValidateRequest, diags: &mut Diagnostics) {
+        rules::write_only_support(&self.schema, &req.config, req.client, diags);
         validate_with(
             &self.schema,
             &req.config,
