@@ -138,8 +138,10 @@ fn the_core_works_under_every_terraform() {
         wd.run(&["plan", "-no-color"])
             .failure()
             .contains("segment_access_token: Segment refused the token");
-        wd.setenv("TF_VAR_token", sb.var("SEGMENT_ACCESS_TOKEN"));
-        apply(&wd);
+        wd.setenv("TF_VAR_token", sb.var("SEGMENT_ACCESS_TOKEN"))
+            .setenv("TF_LOG_PROVIDER", "debug");
+        let out = apply(&wd);
+        newer_features_unused(tf, &out);
         let id = state_values(&wd)["id"].as_str().unwrap().to_string();
         assert_eq!(
             connector(&sb, &id)["configKeys"],
@@ -192,6 +194,35 @@ fn the_core_works_under_every_terraform() {
         assert!(sb.connectors().is_empty(), "a connector is left");
         assert_eq!(sb.apps().len(), 1, "the given app stays");
     });
+}
+
+/// What Terraform before a feature's version never asks for, the provider
+/// never serves: the calls of identity (1.12), `terraform query`, generated
+/// config and actions (1.14) are not in its log.
+#[track_caller]
+fn newer_features_unused(tf: &Terraform, out: &Output) {
+    let log = &out.stderr;
+    assert!(
+        log.contains("ApplyResourceChange"),
+        "no provider log: {log}"
+    );
+    let calls = [
+        ((1, 12), "GetResourceIdentitySchemas"),
+        ((1, 12), "UpgradeResourceIdentity"),
+        ((1, 14), "ListResource"),
+        ((1, 14), "GenerateResourceConfig"),
+        ((1, 14), "PlanAction"),
+        ((1, 14), "InvokeAction"),
+    ];
+    for ((major, minor), call) in calls {
+        if !tf.at_least(major, minor) {
+            assert!(
+                !log.contains(&format!("{call}:")),
+                "{call} under {}",
+                tf.version
+            );
+        }
+    }
 }
 
 /// The data sources under every Terraform from 1.6.

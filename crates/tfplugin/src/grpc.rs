@@ -440,6 +440,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         &self,
         _r: Request<pb::get_resource_identity_schemas::Request>,
     ) -> RpcResult<pb::get_resource_identity_schemas::Response> {
+        tracing::debug!("GetResourceIdentitySchemas");
         let identity_schemas = self
             .resources
             .iter()
@@ -462,6 +463,7 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         r: Request<pb::upgrade_resource_identity::Request>,
     ) -> RpcResult<pb::upgrade_resource_identity::Response> {
         let req = r.into_inner();
+        tracing::debug!(type_name = %req.type_name, "UpgradeResourceIdentity");
         let res = try_diags!(self.resource(&req.type_name), upgrade_resource_identity);
         let Some((schema, ty)) = &res.identity else {
             return Ok(Response::new(pb::upgrade_resource_identity::Response {
@@ -837,7 +839,9 @@ impl<P: Provider> pb::provider_server::Provider for ProviderService<P> {
         &self,
         r: Request<pb::list_resource::Request>,
     ) -> RpcResult<Self::ListResourceStream> {
-        Ok(Response::new(self.list(r.into_inner())))
+        let req = r.into_inner();
+        tracing::debug!(type_name = %req.type_name, "ListResource");
+        Ok(Response::new(self.list(req)))
     }
 
     async fn validate_list_resource_config(
