@@ -11,7 +11,7 @@ cd "$root"
 step() { printf '\n==> %s\n' "$*"; }
 fail() { printf '\ndemo failed: %s\n' "$*" >&2; exit 1; }
 
-step "Building the provider and the sandbox (cargo build)"
+step "Building the provider and the sandbox (cargo build, debug; the first build takes a few minutes)"
 cargo build --locked -p terraform-provider-conductorone -p conductorone-sandbox --bins || fail "cargo build failed"
 
 tf=$(command -v terraform || true)
@@ -36,9 +36,10 @@ set -a
 set +a
 echo "sandbox at $CONDUCTORONE_SERVER_URL (Segment API at $SEGMENT_API_URL)"
 
-step "Packaging the provider as a release archive in a local filesystem mirror"
-BINARY="$root/target/debug/terraform-provider-conductorone" OUT="$work/dist" MIRROR="$work/mirror" \
-  bash scripts/package.sh 2> "$work/package.log" || fail "packaging failed; see $work/package.log"
+step "Packaging the provider just built as a release archive in a local filesystem mirror"
+BINARY="$root/target/debug/terraform-provider-conductorone" \
+  SANDBOX_BINARY="$root/target/debug/conductorone-sandbox" OUT="$work/dist" MIRROR="$work/mirror" \
+  bash scripts/package.sh || fail "packaging failed"
 cat > "$work/cli.tfrc" <<RC
 provider_installation {
   filesystem_mirror {

@@ -109,6 +109,7 @@ pub struct Reads {
     c1_roles: Flights<String, Arc<Vec<conductorone::Role>>>,
     catalog_fields: Flights<(String, String), Arc<Vec<conductorone::CatalogField>>>,
     callers: Flights<String, Option<String>>,
+    apps: Flights<(String, String), Option<App>>,
     apps_matching: Flights<(String, String), Arc<Vec<App>>>,
 }
 
@@ -186,6 +187,12 @@ impl Reads {
                 c1.config_fields(catalog_id).await.map(Arc::new)
             })
             .await
+    }
+
+    /// A ConductorOne app by ID (`None`: no such app).
+    pub async fn app(&self, c1: &C1Client, id: &str) -> Result<Option<App>, C1Error> {
+        let key = (c1.base().to_string(), id.to_string());
+        self.apps.get(key, || c1.app(id)).await
     }
 
     /// The calling principal's user ID (`None`: introspection names none).

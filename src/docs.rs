@@ -171,7 +171,6 @@ fn summary(description: &str) -> String {
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
-        .replace('"', "'")
 }
 
 fn hcl_block(text: &str) -> String {
@@ -234,6 +233,18 @@ fn object_page(
     let import_sh = examples.join("import.sh");
     if import_sh.exists() {
         out.push_str("\n## Import\n\nImport is supported using the following syntax:\n\n");
+        let before = examples.join("identity").join("resource.tf");
+        if before.exists() {
+            out.push_str(
+                "Write the resource block first, with the connector's app and its name as ConductorOne has them \
+                 (without `display_name`, the plan after the import would rename the connector to the default, \
+                 `Segment`); owners and status are read from ConductorOne. Or let \
+                 `terraform plan -generate-config-out=generated.tf` write the block from an `import` block \
+                 (Terraform 1.5 and later).\n\n",
+            );
+            out.push_str(&hcl_block(&read(&before)?));
+            out.push('\n');
+        }
         let by_block = examples.join("import-by-block.tf");
         if by_block.exists() {
             out.push_str(
@@ -243,10 +254,10 @@ fn object_page(
             out.push_str("\nThe [`terraform import` command](https://developer.hashicorp.com/terraform/cli/commands/import) can also be used:\n\n");
         }
         out.push_str(&format!(
-            "```shell\n{}\n```\n",
+            "<!-- docs-test: skip: needs a connector of your tenant; tests/acceptance/docs.rs follows these steps against the sandbox -->\n```shell\n{}\n```\n",
             read(&import_sh)?.trim_end()
         ));
-        let by_identity = examples.join("import-by-identity.tf");
+        let by_identity = examples.join("identity").join("import-by-identity.tf");
         if by_identity.exists() {
             out.push_str(
                 "\nIn Terraform v1.12.0 and later, an `import` block can name the connector by its resource identity instead:\n\n",

@@ -157,11 +157,13 @@ pub struct Config {
     pub state_file: Option<PathBuf>,
 
     /// Refuse (400, saying what is wrong) any request whose query or JSON body
-    /// does not conform to the vendor's OpenAPI spec, where the spec covers it.
+    /// does not conform to the vendor's OpenAPI spec, where the spec covers it. Needs the specs
+    /// (`--spec-dir`), which the release archives do not hold.
     #[arg(long)]
     pub strict: bool,
 
-    /// Where the vendors' OpenAPI specs are (for --strict).
+    /// Where the vendors' OpenAPI specs are (for --strict): conductorone-openapi.yaml and
+    /// segment-public-api-openapi.v36.json, as in the project's ../shared/specs; not in the release archives.
     #[arg(long, default_value = "../shared/specs", value_name = "DIR")]
     pub spec_dir: PathBuf,
 }

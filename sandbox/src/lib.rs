@@ -242,11 +242,35 @@ impl Sandbox {
                 "CONDUCTORONE_SANDBOX_ADMIN_USER_ID".into(),
                 c.admin_user_id.clone(),
             ),
-            (
-                "CONDUCTORONE_SANDBOX_WFE_CLIENT_ID".into(),
-                c.federation_client_id(),
-            ),
         ]);
+        // The seeded member (no ConductorOne role: the role warning) and
+        // disabled user (the disabled-owner error), by email.
+        let d = self.data();
+        let by_email = |email: &str| {
+            d.users
+                .iter()
+                .find(|u| u.email == email)
+                .map(|u| u.id.clone())
+        };
+        for (key, email) in [
+            (
+                "CONDUCTORONE_SANDBOX_MEMBER_USER_ID",
+                "member@sandbox.example.com",
+            ),
+            (
+                "CONDUCTORONE_SANDBOX_DISABLED_USER_ID",
+                "former@sandbox.example.com",
+            ),
+        ] {
+            if let Some(id) = by_email(email) {
+                pairs.push((key.into(), id));
+            }
+        }
+        drop(d);
+        pairs.push((
+            "CONDUCTORONE_SANDBOX_WFE_CLIENT_ID".into(),
+            c.federation_client_id(),
+        ));
         pairs.iter().map(|(k, v)| format!("{k}={v}\n")).collect()
     }
 

@@ -476,7 +476,9 @@ pub fn seed(ids: &Ids, sizes: &SeedSizes, now: SystemTime) -> (Credentials, Data
     let groups: Vec<SegmentGroup> = (0..sizes.groups)
         .map(|i| {
             let word = GROUP_WORDS[i % GROUP_WORDS.len()];
-            let name = if sizes.groups <= GROUP_WORDS.len() {
+            // The first of each word plain (as the examples name them), the
+            // rest numbered: every name unique.
+            let name = if i < GROUP_WORDS.len() {
                 word.to_string()
             } else {
                 format!("{word} {:05}", i + 1)

@@ -73,6 +73,8 @@ async fn env_file_holds_every_variable() {
         "SEGMENT_MEMBER_TOKEN",
         "SEGMENT_REVOKED_TOKEN",
         "CONDUCTORONE_SANDBOX_ADMIN_USER_ID",
+        "CONDUCTORONE_SANDBOX_MEMBER_USER_ID",
+        "CONDUCTORONE_SANDBOX_DISABLED_USER_ID",
         "CONDUCTORONE_SANDBOX_WFE_CLIENT_ID",
     ] {
         let line = text

@@ -165,11 +165,11 @@ async fn apps_to_search(
 /// did not make holds nothing: such a connector is listed.)
 fn left_out(app: &App, c: &Connector) -> Diagnostic {
     Diagnostic::warning(
-        "Connector left out: an interrupted create holds it",
+        "Connector left out: an interrupted apply made it",
         format!(
-            "Connector {} ({:?}) in app {} ({:?}) carries the pending marker of a Terraform create \
-             that was interrupted; the next apply of that configuration adopts it. To adopt it \
-             here instead, import it by ID.",
+            "Connector {} ({:?}) in app {} ({:?}) carries the marker of a Terraform apply that was \
+             interrupted while making it; the next apply of that configuration adopts it. To adopt \
+             it here instead, import it by ID.",
             c.id, c.display_name, app.id, app.display_name
         ),
     )

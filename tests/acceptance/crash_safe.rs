@@ -130,7 +130,7 @@ fn run_case(tf: &Terraform, step: Step, loss: Loss, given_app: bool) {
         sb.apps()
     );
     if matches!(loss, Loss::Kill) {
-        second.contains("left pending by an interrupted create");
+        second.contains("that an interrupted apply made");
     }
     let plan = wd.run(&["plan", "-detailed-exitcode", "-no-color"]);
     assert_eq!(plan.code, 0, "the plan is not empty:\n{}", plan.all());

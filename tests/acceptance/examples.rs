@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::harness::{each_terraform, repo_root, required_providers, WorkDir};
+use crate::harness::{each_terraform, each_terraform_from, repo_root, WorkDir};
 
 fn example_dirs(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
@@ -22,77 +22,98 @@ fn example_dirs(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
+/// The Terraform version a folder's `terraform {}` block claims
+/// (`required_version = ">= A.B"`), else 1.0.
+fn claimed(dir: &Path) -> (u32, u32) {
+    let text = std::fs::read_to_string(dir.join("terraform.tf"))
+        .or_else(|_| std::fs::read_to_string(dir.join("main.tf")))
+        .unwrap_or_default();
+    let Some(v) = text
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("required_version = \">= "))
+    else {
+        return (1, 0);
+    };
+    let mut n = v
+        .trim_end_matches('"')
+        .split('.')
+        .map(|p| p.parse().unwrap_or(0));
+    (n.next().unwrap_or(1), n.next().unwrap_or(0))
+}
+
+/// Every example folder, copied alone into an empty directory, passes
+/// `terraform init` (the provider from a filesystem mirror of the packaged
+/// archive, as a user installs a release) and `terraform validate`, under
+/// each Terraform from the version it claims; and `terraform fmt` finds
+/// nothing to change.
 #[test]
-fn examples_are_formatted_and_valid() {
+fn each_example_runs_on_its_own() {
     let mut dirs = Vec::new();
     example_dirs(&repo_root().join("examples"), &mut dirs);
     dirs.sort();
-    assert!(dirs.len() >= 8, "examples found: {dirs:?}");
-    each_terraform(|tf| {
+    assert!(dirs.len() >= 10, "examples found: {dirs:?}");
+    let (dist, mirror) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    crate::release::package(dist.path(), mirror.path());
+    each_terraform_from(1, 6, |tf| {
         let wd = WorkDir::new(tf);
+        let examples = repo_root().join("examples");
         let fmt = wd.run(&[
             "fmt",
             "-check",
             "-recursive",
             "-diff",
-            repo_root().join("examples").to_str().unwrap(),
+            examples.to_str().unwrap(),
         ]);
         fmt.success();
-        for dir in &dirs {
-            // Action blocks are Terraform 1.14's (the query examples,
-            // `*.tfquery.hcl`, run in query.rs).
-            if dir.starts_with(repo_root().join("examples/actions")) && !tf.at_least(1, 14) {
-                continue;
-            }
-            // `import-by-*.tf` files are alternatives to one another (the
-            // same `to`): each is validated with the rest of its directory;
-            // import by identity needs Terraform 1.12.
-            let mut base = Vec::new();
-            let mut alternatives = Vec::new();
-            for e in std::fs::read_dir(dir).unwrap().flatten() {
-                let p = e.path();
-                if p.extension().is_some_and(|x| x == "tf") {
-                    let name = p.file_name().unwrap().to_str().unwrap().to_string();
-                    let text = std::fs::read_to_string(&p).unwrap();
-                    if name.starts_with("import-by-") {
-                        if name != "import-by-identity.tf" || tf.at_least(1, 12) {
-                            alternatives.push((name, text));
-                        }
-                    } else {
-                        base.push((name, text));
+        let claimed_here: Vec<&PathBuf> = dirs
+            .iter()
+            .filter(|d| {
+                let (major, minor) = claimed(d);
+                tf.at_least(major, minor)
+            })
+            .collect();
+        std::thread::scope(|s| {
+            for chunk in claimed_here.chunks(4) {
+                let handles: Vec<_> = chunk
+                    .iter()
+                    .map(|dir| s.spawn(|| run_alone(tf, dir, mirror.path())))
+                    .collect();
+                for h in handles {
+                    if let Err(e) = h.join() {
+                        std::panic::resume_unwind(e);
                     }
                 }
             }
-            let sets: Vec<Vec<&(String, String)>> = if alternatives.is_empty() {
-                vec![base.iter().collect()]
-            } else {
-                alternatives
-                    .iter()
-                    .map(|alt| base.iter().chain(std::iter::once(alt)).collect())
-                    .collect()
-            };
-            for files in sets {
-                let wd = WorkDir::new(tf);
-                let mut has_terraform_block = false;
-                for (name, text) in &files {
-                    has_terraform_block |= text.contains("required_providers");
-                    wd.write(name, text);
-                }
-                if !has_terraform_block {
-                    wd.write("providers_for_test.tf", required_providers());
-                }
-                let out = wd.run(&["validate", "-no-color"]);
-                let names: Vec<&str> = files.iter().map(|(n, _)| n.as_str()).collect();
-                assert_eq!(
-                    out.code,
-                    0,
-                    "{} ({names:?}) is not valid:\n{}",
-                    dir.display(),
-                    out.all()
-                );
-            }
-        }
+        });
     });
+}
+
+/// `dir`'s own files (not its subfolders), in a fresh directory: init from
+/// the mirror, then validate.
+fn run_alone(tf: &crate::harness::Terraform, dir: &Path, mirror: &Path) {
+    let wd = WorkDir::without_overrides(tf);
+    crate::release::use_mirror(&wd, mirror);
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_file() {
+            let name = p.file_name().unwrap().to_str().unwrap().to_string();
+            wd.write(&name, &std::fs::read_to_string(&p).unwrap());
+        }
+    }
+    for args in [
+        vec!["init", "-no-color", "-input=false"],
+        vec!["validate", "-no-color"],
+    ] {
+        let out = wd.run(&args);
+        assert_eq!(
+            out.code,
+            0,
+            "{} under Terraform {}: terraform {args:?}:\n{}",
+            dir.display(),
+            tf.version,
+            out.all()
+        );
+    }
 }
 
 #[test]

@@ -268,7 +268,7 @@ pub struct WorkDir {
 }
 
 /// Variables that must not leak from the developer's shell into a test.
-const SCRUBBED_ENV: &[&str] = &[
+pub const SCRUBBED_ENV: &[&str] = &[
     "TF_CLI_CONFIG_FILE",
     "TF_LOG",
     "TF_LOG_PROVIDER",

@@ -156,10 +156,10 @@ fn planted_markers_are_never_adopted() {
                 false => format!("app \"Segment\" ({app})"),
             };
             out.success()
-                .contains("Ignored 1 ConductorOne object(s) marked pending for this configuration")
+                .contains("Ignored 1 ConductorOne object(s) marked as made by an interrupted apply of this configuration")
                 .contains(&ignored);
             assert!(
-                !out.all().contains("left pending by an interrupted create"),
+                !out.all().contains("that an interrupted apply made"),
                 "{}",
                 out.all()
             );

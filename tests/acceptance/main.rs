@@ -4,6 +4,7 @@
 mod actions;
 mod ci;
 mod crash_safe;
+mod docs;
 mod economy;
 mod examples;
 mod harness;

@@ -199,7 +199,7 @@ fn query_narrows_by_app_and_name() {
         let held = mark_pending(&sb, "Segment (env-3)", true);
         let out = query_dir(tf, &sb, "").run(&["query", "-no-color"]);
         out.success()
-            .contains("Connector left out: an interrupted create holds it")
+            .contains("Connector left out: an interrupted apply made it")
             .contains(&held);
         assert_eq!(results(&out.stdout).len(), 5, "{}", out.all());
         assert!(out.stdout.contains(&forged), "{}", out.all());

@@ -854,3 +854,43 @@ fn identity_is_stored_and_imports_like_the_string_id() {
         assert!(sb.connectors().is_empty());
     }
 }
+
+/// An `app_id` that names no app: the plan fails with one error on the
+/// `app_id` line naming the ID, and nothing is made.
+#[test]
+fn an_unknown_app_id_fails_the_plan_on_its_line() {
+    each_terraform(|tf| {
+        let sb = Sandbox::start(&[]);
+        let mut wd = WorkDir::new(tf);
+        sb.configure(&mut wd);
+        let main = resource(&format!(
+            "  app_id = \"no-such-app\"\n  segment_access_token = \"{}\"",
+            sb.var("SEGMENT_ACCESS_TOKEN")
+        ));
+        wd.config(&main);
+        let line = crate::harness::required_providers().lines().count()
+            + main
+                .lines()
+                .position(|l| l.contains("no-such-app"))
+                .unwrap()
+            + 2;
+        let out = wd.run(&["plan", "-json"]);
+        out.failure();
+        let errors: Vec<Value> = out
+            .stdout
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+            .filter(|j| j["type"] == "diagnostic" && j["diagnostic"]["severity"] == "error")
+            .map(|j| j["diagnostic"].clone())
+            .collect();
+        assert_eq!(errors.len(), 1, "{errors:#?}");
+        assert!(errors[0]["summary"]
+            .as_str()
+            .unwrap()
+            .contains("ConductorOne has no app \"no-such-app\""));
+        assert_eq!(errors[0]["range"]["start"]["line"], line);
+        let words = out.all().to_lowercase();
+        assert!(!words.contains("pending"), "{}", out.all());
+        assert!(sb.connectors().is_empty() && sb.apps().is_empty());
+    });
+}

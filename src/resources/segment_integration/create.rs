@@ -210,7 +210,7 @@ impl Where<'_> {
         let look = self.c1.apps_named(&name);
         let apps = c1_call(
             self.ctx,
-            "Cannot look for a pending ConductorOne app",
+            "Cannot search ConductorOne's apps",
             at.clone(),
             look,
         )
@@ -325,14 +325,14 @@ impl Where<'_> {
         origin: &AppOrigin,
         ignored: &mut Ignored,
     ) -> Result<Option<Connector>, Diagnostic> {
-        let look = self.c1.connectors(app_id);
-        let all = c1_call(
-            self.ctx,
-            "Cannot look for a pending ConductorOne connector",
-            None,
-            look,
-        )
-        .await?;
+        let all = match cancellable(self.ctx, self.c1.connectors(app_id)).await? {
+            Ok(all) => all,
+            Err(e) if e.is_not_found() => return Err(super::plan::no_such_app(app_id)),
+            Err(e) => {
+                let summary = "Cannot read the connectors of the ConductorOne app";
+                return Err(c1_error(summary, &e, None));
+            }
+        };
         let segment: Vec<Connector> = all
             .into_iter()
             .filter(|c| c.catalog_id == SEGMENT_CATALOG_ID)
@@ -481,11 +481,11 @@ impl Where<'_> {
 
 fn adopted(what: &str, name: &str, id: &str) -> Diagnostic {
     Diagnostic::warning(
-        format!("Adopted the ConductorOne {what} {name:?} ({id}) left pending by an interrupted create"),
+        format!("Adopted the ConductorOne {what} {name:?} ({id}) that an interrupted apply made"),
         format!(
             "An earlier apply made this {what} but never recorded it: its answer was lost, or Terraform \
-             or the provider stopped. It was marked pending, matches this configuration, and is now \
-             tracked instead of making another."
+             or the provider stopped. It carries that apply's marker, matches this configuration, and \
+             is now tracked instead of making another."
         ),
     )
 }
@@ -526,11 +526,11 @@ impl Ignored {
         };
         diags.push(Diagnostic::warning(
             format!(
-                "Ignored {} ConductorOne object(s) marked pending for this configuration",
+                "Ignored {} ConductorOne object(s) marked as made by an interrupted apply of this configuration",
                 self.0.len()
             ),
             format!(
-                "{} carry the pending marker of an interrupted create of this configuration, but \
+                "{} carry the marker of an interrupted apply of this configuration, but \
                  its markers {why}. They were not adopted and nothing was sent to them; this \
                  apply made its own. Delete them in ConductorOne if no one needs them.",
                 self.0.join(", ")
@@ -576,8 +576,8 @@ fn lost(summary: &str, e: &C1Error, at: Option<AttributePath>) -> Diagnostic {
     let d = Diagnostic::error(
         summary,
         format!(
-            "{e}. ConductorOne may have carried the create out; what it made is marked pending, \
-             and the next apply adopts it instead of making another."
+            "{e}. ConductorOne may have carried the create out; what it made carries this apply's \
+             marker, and the next apply adopts it instead of making another."
         ),
     );
     match at {

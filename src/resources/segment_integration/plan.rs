@@ -32,12 +32,20 @@ impl SegmentIntegration {
         let default_owner = prior.is_none()
             && plan.config.get().user_ids.is_none()
             && !plan.config.is_unknown(|m| &m.user_ids);
+        let given_app = match prior {
+            None => plan.config.get().app_id.clone(),
+            Some(_) => None,
+        };
         // The checks are independent: they run at once, and their
         // diagnostics are reported in this order.
-        let (owner_diags, default_diags, app_diags, token) = tokio::join!(
+        let (owner_diags, default_diags, app_diags, given_diags, token) = tokio::join!(
             when(owners, self.plan_owners(ctx, plan)),
             when(default_owner, self.plan_default_owner(ctx)),
             when(new_app, self.existing_app_hint(ctx, app_name)),
+            when(
+                given_app.is_some(),
+                self.plan_given_app(ctx, given_app.as_deref())
+            ),
             async {
                 match token {
                     true => Some(self.plan_token(ctx, &plan.config).await),
@@ -48,6 +56,7 @@ impl SegmentIntegration {
         diags.extend(owner_diags);
         diags.extend(default_diags);
         diags.extend(app_diags);
+        diags.extend(given_diags);
         if let Some(t) = token {
             set_workspace(plan, t, diags);
         }
@@ -85,6 +94,27 @@ impl SegmentIntegration {
         match cancellable(ctx, self.shared.reads().caller(&c1)).await {
             Ok(Ok(None)) => guide::no_default_owner().into(),
             _ => Diagnostics::new(),
+        }
+    }
+
+    /// The app `app_id` names must exist (one read, once per process).
+    async fn plan_given_app(&self, ctx: &Context, id: Option<&str>) -> Diagnostics {
+        let Some(id) = id else {
+            return Diagnostics::new();
+        };
+        let c1 = match self.c1() {
+            Ok(c1) => c1,
+            Err(d) => return d.into(),
+        };
+        let at = path(|m| &mut m.app_id);
+        match cancellable(ctx, self.shared.reads().app(&c1, id)).await {
+            Ok(Ok(Some(_))) => Diagnostics::new(),
+            Ok(Ok(None)) => no_such_app(id).into(),
+            Ok(Err(e)) => {
+                let summary = format!("{at}: cannot check app {id:?} in ConductorOne; retry, or check the credentials");
+                c1_error(&summary, &e, Some(at)).into()
+            }
+            Err(d) => d.into(),
         }
     }
 
@@ -167,6 +197,20 @@ fn set_workspace(plan: &mut Plan<Model>, token: TokenPlan, diags: &mut Diagnosti
         }
         TokenPlan::Failed(d) => diags.push(d),
     }
+}
+
+/// `app_id` names no app: an error on it, with the remedy.
+pub(super) fn no_such_app(id: &str) -> Diagnostic {
+    let at = path(|m| &mut m.app_id);
+    Diagnostic::error(
+        format!("{at}: ConductorOne has no app {id:?}; use an existing app's ID, or leave {at} out"),
+        format!(
+            "{at} names the ConductorOne app the connector goes in, but ConductorOne has no app with ID \
+             {id:?}. Find app IDs in ConductorOne under Applications, or leave {at} out and the resource \
+             makes an app of its own (app_display_name)."
+        ),
+    )
+    .at(at)
 }
 
 /// Whether the app is the resource's own: fixed at create (no `app_id`

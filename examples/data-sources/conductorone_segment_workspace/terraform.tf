@@ -1,0 +1,9 @@
+terraform {
+  required_providers {
+    conductorone = {
+      source = "seed/conductorone"
+    }
+  }
+}
+
+provider "conductorone" {}
