@@ -21,6 +21,13 @@ pub enum UpdateMasks {
     Any,
 }
 
+/// How a paused connector shows (`--c1-paused-as`).
+#[derive(ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PausedAs {
+    SyncDisabledAt,
+    Status,
+}
+
 /// A local stand-in for the ConductorOne API (at the root) and Segment's Public
 /// API (under /segment), built from the vendors' OpenAPI specs. It prints the
 /// environment variables that point the provider at it.
@@ -126,6 +133,13 @@ pub struct Config {
     /// no name).
     #[arg(long, default_value = "Twilio Segment", value_name = "NAME")]
     pub c1_connector_default_name: String,
+
+    /// How a paused connector (`POST .../pause`) shows in its reads; the spec names the fields but not what a
+    /// pause sets. `sync-disabled-at` (default): `syncDisabledAt` is set and the sync status stays as it was
+    /// (a reader of the status alone misses the pause). `status`: `status.status` reads `SYNC_STATUS_DISABLED`
+    /// and `syncDisabledAt` stays null.
+    #[arg(long, value_enum, default_value_t = PausedAs::SyncDisabledAt, value_name = "MODE")]
+    pub c1_paused_as: PausedAs,
 
     /// Introspection names no user (as for some service principals and workload identities), and a
     /// connector created without `userIds` has no owner.

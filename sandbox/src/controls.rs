@@ -108,6 +108,40 @@ pub fn router() -> Router<Arc<Sandbox>> {
             "/__sandbox/faults",
             axum::routing::post(add_fault).delete(clear_faults),
         )
+        .route("/__sandbox/segment/revoke", axum::routing::post(revoke))
+}
+
+#[derive(Deserialize)]
+struct Revoke {
+    token: String,
+}
+
+/// `POST /__sandbox/segment/revoke {"token": "..."}`: Segment refuses the
+/// token from now on (401), and the next sync of a connector holding it ends
+/// in error. The token is never echoed.
+async fn revoke(State(sb): State<Arc<Sandbox>>, body: axum::body::Bytes) -> Response {
+    let r: Revoke = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(_) => {
+            return json_response(
+                StatusCode::BAD_REQUEST,
+                json!({ "error": "expected {\"token\": \"...\"}" }),
+            )
+        }
+    };
+    if sb.creds.workspace_of(&r.token).is_none() {
+        return json_response(
+            StatusCode::NOT_FOUND,
+            json!({ "error": "no Segment token of this sandbox is that token" }),
+        );
+    }
+    let mut d = sb.data();
+    d.revoked_segment_tokens.insert(r.token);
+    sb.save(&d);
+    json_response(
+        StatusCode::OK,
+        json!({ "revoked": d.revoked_segment_tokens.len() }),
+    )
 }
 
 #[derive(Deserialize)]
@@ -131,6 +165,7 @@ async fn state(State(sb): State<Arc<Sandbox>>, Query(q): Query<StateQuery>) -> J
         "users": d.users.iter().map(crate::state::User::to_json).collect::<Vec<_>>(),
         "segment": {
             "workspace": { "id": d.segment.workspace_id, "name": d.segment.workspace_name, "slug": d.segment.workspace_slug },
+            "otherWorkspace": d.segment_other.as_ref().map(|o| json!({ "id": o.workspace_id, "name": o.workspace_name, "slug": o.workspace_slug })),
             "groups": d.segment.groups.len(),
             "roles": d.segment.roles.len(),
             "users": d.segment.users.len(),

@@ -64,6 +64,8 @@ pub struct Sandbox {
     specs: Option<spec::Specs>,
     /// Segment's (unchanging) objects, serialized once.
     segment_cache: segment::Cache,
+    /// The same, of the second workspace.
+    segment_other_cache: Option<segment::Cache>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -158,8 +160,10 @@ impl Sandbox {
             None
         };
         let segment_cache = segment::Cache::new(&data.segment);
+        let segment_other_cache = data.segment_other.as_ref().map(segment::Cache::new);
         Ok(Arc::new(Sandbox {
             segment_cache,
+            segment_other_cache,
             specs,
             config,
             ids,
@@ -175,6 +179,14 @@ impl Sandbox {
 
     pub fn data(&self) -> MutexGuard<'_, Data> {
         lock(&self.data)
+    }
+
+    /// The serialized objects of a workspace.
+    fn segment_cache(&self, ws: state::Workspace) -> &segment::Cache {
+        match (ws, &self.segment_other_cache) {
+            (state::Workspace::Other, Some(c)) => c,
+            _ => &self.segment_cache,
+        }
     }
 
     /// Saves the state after a change, when `--state-file` is set.
@@ -228,6 +240,12 @@ impl Sandbox {
         ];
         for (i, t) in c.more_owner_tokens.iter().enumerate() {
             pairs.push((format!("SEGMENT_ACCESS_TOKEN_{}", i + 2), t.clone()));
+        }
+        if !c.segment_other_owner_token.is_empty() {
+            pairs.push((
+                "SEGMENT_OTHER_WORKSPACE_TOKEN".into(),
+                c.segment_other_owner_token.clone(),
+            ));
         }
         pairs.extend([
             (
@@ -285,6 +303,7 @@ impl Sandbox {
             c.segment_revoked_token.clone(),
         ];
         s.extend(c.more_owner_tokens.iter().cloned());
+        s.push(c.segment_other_owner_token.clone());
         s.extend(self.data().access_tokens.keys().cloned());
         s
     }

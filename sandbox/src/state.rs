@@ -2,7 +2,7 @@
 //! workspace with roles, groups and users. Everything is in memory, behind one
 //! mutex, and optionally saved to `--state-file`.
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
@@ -77,6 +77,19 @@ pub struct Connector {
     pub status: SyncStatus,
     /// When the running sync finishes (unix milliseconds).
     pub sync_done_at_ms: Option<u128>,
+    /// Set while the connector is paused (`POST .../pause`).
+    #[serde(default)]
+    pub paused: Option<Paused>,
+}
+
+/// A paused connector: since when, and how the API shows it
+/// (`--c1-paused-as`).
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Paused {
+    pub at: String,
+    /// Shown as `status.status` `SYNC_STATUS_DISABLED` rather than by
+    /// `syncDisabledAt` and `syncDisabledReason`.
+    pub as_status: bool,
 }
 
 /// Config keys whose values are secret and never returned.
@@ -123,6 +136,18 @@ impl Connector {
     }
 
     pub fn to_json(&self) -> Value {
+        let mut status = self.status.clone();
+        // What a pause sets is undocumented beyond `syncDisabledAt`
+        // existing: the reason and category stay empty, so that nothing may
+        // depend on them.
+        let disabled_at = match &self.paused {
+            Some(p) if p.as_status => {
+                status.status = "SYNC_STATUS_DISABLED".into();
+                Value::Null
+            }
+            Some(p) => json!(p.at),
+            None => Value::Null,
+        };
         json!({
             "id": self.id,
             "appId": self.app_id,
@@ -131,12 +156,13 @@ impl Connector {
             "description": self.description,
             "userIds": self.user_ids,
             "config": self.public_config(),
-            "status": self.status,
+            "status": status,
             "createdAt": self.created_at,
             "updatedAt": self.updated_at,
             "deletedAt": null,
-            "canResumeSync": false,
+            "canResumeSync": self.paused.is_some(),
             "disableCheckBadSync": false,
+            "syncDisabledAt": disabled_at,
             "syncDisabledCategory": "",
             "syncDisabledReason": "",
             "downloadUrl": "",
@@ -258,6 +284,29 @@ pub struct Data {
     #[serde(default)]
     pub readonly_tokens: HashSet<String>,
     pub segment: Segment,
+    /// A second workspace (staging), reached with its own owner token.
+    #[serde(default)]
+    pub segment_other: Option<Segment>,
+    /// Segment tokens revoked (`POST /__sandbox/segment/revoke`).
+    #[serde(default)]
+    pub revoked_segment_tokens: BTreeSet<String>,
+}
+
+impl Data {
+    /// The workspace a Segment token reaches.
+    pub fn workspace(&self, ws: Workspace) -> &Segment {
+        match (ws, &self.segment_other) {
+            (Workspace::Other, Some(other)) => other,
+            _ => &self.segment,
+        }
+    }
+}
+
+/// Which seeded Segment workspace a token belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Workspace {
+    Main,
+    Other,
 }
 
 /// The credentials the sandbox hands out.
@@ -281,12 +330,28 @@ pub struct Credentials {
     /// Owner tokens beyond the first (`--segment-owner-tokens`).
     #[serde(default)]
     pub more_owner_tokens: Vec<String>,
+    /// The Workspace Owner token of the second workspace.
+    #[serde(default)]
+    pub segment_other_owner_token: String,
 }
 
 impl Credentials {
     /// A token with the Workspace Owner access level.
     pub fn is_owner_token(&self, token: &str) -> bool {
         token == self.segment_owner_token || self.more_owner_tokens.iter().any(|t| t == token)
+    }
+
+    /// The workspace a token reaches (with any access level), if any.
+    pub fn workspace_of(&self, token: &str) -> Option<Workspace> {
+        if self.is_owner_token(token) || token == self.segment_member_token {
+            Some(Workspace::Main)
+        } else if !self.segment_other_owner_token.is_empty()
+            && token == self.segment_other_owner_token
+        {
+            Some(Workspace::Other)
+        } else {
+            None
+        }
     }
 }
 
@@ -435,6 +500,7 @@ pub fn seed(ids: &Ids, sizes: &SeedSizes, now: SystemTime) -> (Credentials, Data
         more_owner_tokens: (1..sizes.owner_tokens)
             .map(|_| format!("sgp_{}", ids.base62(64)))
             .collect(),
+        segment_other_owner_token: format!("sgp_{}", ids.base62(64)),
     };
 
     let workspace_id = ids.short_id();
@@ -527,6 +593,8 @@ pub fn seed(ids: &Ids, sizes: &SeedSizes, now: SystemTime) -> (Credentials, Data
         users: vec![admin, member, disabled],
         access_tokens: HashMap::new(),
         readonly_tokens: HashSet::new(),
+        segment_other: Some(other_workspace(ids, &roles)),
+        revoked_segment_tokens: BTreeSet::new(),
         segment: Segment {
             workspace_id,
             workspace_name: "Sandbox Workspace".into(),
@@ -537,6 +605,52 @@ pub fn seed(ids: &Ids, sizes: &SeedSizes, now: SystemTime) -> (Credentials, Data
         },
     };
     (creds, data)
+}
+
+/// A second, small workspace ("Staging Workspace"): Segment's roles under
+/// their own IDs, two groups and three users.
+fn other_workspace(ids: &Ids, roles: &[SegmentRole]) -> Segment {
+    let workspace_id = ids.short_id();
+    let roles: Vec<SegmentRole> = roles
+        .iter()
+        .map(|r| SegmentRole {
+            id: ids.id(),
+            ..r.clone()
+        })
+        .collect();
+    let users: Vec<SegmentUser> = ["Staging Admin", "Staging Engineer", "Staging Analyst"]
+        .iter()
+        .map(|name| SegmentUser {
+            id: ids.short_id(),
+            name: (*name).to_string(),
+            email: format!(
+                "{}@staging.example.com",
+                name.to_lowercase().replace(' ', ".")
+            ),
+        })
+        .collect();
+    let groups = ["Staging Engineers", "Staging Analysts"]
+        .iter()
+        .enumerate()
+        .map(|(i, name)| SegmentGroup {
+            id: ids.short_id(),
+            name: (*name).to_string(),
+            permissions: match roles.len() {
+                0 => Vec::new(),
+                n => vec![(i % n, "WORKSPACE".to_string(), workspace_id.clone())],
+            },
+            members: vec![i, 2],
+            invites: Vec::new(),
+        })
+        .collect();
+    Segment {
+        workspace_id,
+        workspace_name: "Staging Workspace".into(),
+        workspace_slug: "staging-workspace".into(),
+        roles,
+        groups,
+        users,
+    }
 }
 
 pub fn unix_ms(t: SystemTime) -> u128 {
@@ -613,6 +727,7 @@ pub fn seed_tenant(
                 updated_at: Some(at.clone()),
             },
             sync_done_at_ms: None,
+            paused: None,
         };
         d.connectors.insert(c.id.clone(), c);
     };

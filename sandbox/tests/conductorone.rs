@@ -1001,3 +1001,192 @@ async fn masked_app_updates_by_mode() {
         );
     }
 }
+
+/// POST a sandbox control; returns status and JSON.
+async fn control(sb: &common::Sandbox, path: &str, body: Value) -> (u16, Value) {
+    let r = reqwest::Client::new()
+        .post(format!("{}{path}", sb.base()))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    let s = r.status().as_u16();
+    (s, r.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn revoking_a_token_breaks_segment_and_the_next_sync() {
+    let sb = start(&["--sync-delay", "100"]);
+    let t = sb.token_with_secret().await;
+    let app = new_app(&sb, &t).await;
+    let owner = sb.var("SEGMENT_ACCESS_TOKEN").to_string();
+    let (_, created) = sb
+        .c1(
+            "POST",
+            &format!("/api/v1/apps/{app}/connectors/create"),
+            &t,
+            Some(json!({ "catalogId": SEGMENT, "config": env_config(&owner) })),
+        )
+        .await;
+    let id = created["connectorView"]["connector"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (_, got) = sync_ended(&sb, &app, &id, &t).await;
+    assert_eq!(
+        got["connectorView"]["connector"]["status"]["status"],
+        "SYNC_STATUS_DONE"
+    );
+    let updated_before = got["connectorView"]["connector"]["updatedAt"].clone();
+
+    let (s, body) = control(
+        &sb,
+        "/__sandbox/segment/revoke",
+        json!({ "token": "sgp_unknown" }),
+    )
+    .await;
+    assert_eq!(s, 404, "{body}");
+    let (s, body) = control(&sb, "/__sandbox/segment/revoke", json!({ "token": owner })).await;
+    assert_eq!(s, 200, "{body}");
+    assert!(
+        !body.to_string().contains(&owner),
+        "the token is never echoed"
+    );
+    let (s, _, body) = sb.seg_get("/", &owner).await;
+    assert_eq!(s, 401, "{body}");
+
+    sb.c1(
+        "POST",
+        &format!("/api/v1/apps/{app}/connectors/{id}/force_sync"),
+        &t,
+        Some(json!({})),
+    )
+    .await;
+    let (_, got) = sync_ended(&sb, &app, &id, &t).await;
+    let c = &got["connectorView"]["connector"];
+    assert_eq!(c["status"]["status"], "SYNC_STATUS_ERROR");
+    let e = c["status"]["lastError"].as_str().unwrap();
+    assert!(
+        e.starts_with("failed to validate credentials:")
+            && e.contains("code = Unauthenticated desc = 401 Unauthorized"),
+        "{e}"
+    );
+    assert!(e.contains("invalid or has been revoked"), "{e}");
+    assert_ne!(
+        c["updatedAt"], updated_before,
+        "the end of a sync changes the connector"
+    );
+}
+
+#[tokio::test]
+async fn a_second_workspace_has_its_own_owner_token_and_objects() {
+    let sb = start(&[]);
+    let other = sb.var("SEGMENT_OTHER_WORKSPACE_TOKEN").to_string();
+    let (s, _, main) = sb.seg_get("/", sb.var("SEGMENT_ACCESS_TOKEN")).await;
+    assert_eq!(s, 200);
+    let (s, _, ws) = sb.seg_get("/", &other).await;
+    assert_eq!(s, 200);
+    assert_eq!(ws["data"]["workspace"]["slug"], "staging-workspace");
+    assert_ne!(
+        ws["data"]["workspace"]["id"],
+        main["data"]["workspace"]["id"]
+    );
+    let (s, _, groups) = sb.seg_get("/groups", &other).await;
+    assert_eq!(s, 200);
+    assert_eq!(groups["data"]["userGroups"].as_array().unwrap().len(), 2);
+    let gid = groups["data"]["userGroups"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (s, _, _) = sb.seg_get(&format!("/groups/{gid}"), &other).await;
+    assert_eq!(s, 200);
+    let (s, _, _) = sb
+        .seg_get(&format!("/groups/{gid}"), sb.var("SEGMENT_ACCESS_TOKEN"))
+        .await;
+    assert_eq!(s, 404, "a workspace's groups are its own");
+    let (s, _, roles) = sb.seg_get("/roles", &other).await;
+    assert_eq!(s, 200);
+    assert_eq!(roles["data"]["roles"].as_array().unwrap().len(), 8);
+}
+
+async fn paused_connector(mode: &str) {
+    let sb = start(&["--sync-delay", "100", "--c1-paused-as", mode]);
+    let t = sb.token_with_secret().await;
+    let app = new_app(&sb, &t).await;
+    let owner = sb.var("SEGMENT_ACCESS_TOKEN").to_string();
+    let (_, created) = sb
+        .c1(
+            "POST",
+            &format!("/api/v1/apps/{app}/connectors/create"),
+            &t,
+            Some(json!({ "catalogId": SEGMENT, "config": env_config(&owner) })),
+        )
+        .await;
+    let id = created["connectorView"]["connector"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    sync_ended(&sb, &app, &id, &t).await;
+    let (s, _) = sb
+        .c1(
+            "POST",
+            &format!("/api/v1/apps/{app}/connectors/{id}/pause"),
+            &t,
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let path = format!("/api/v1/apps/{app}/connectors/{id}");
+    let get = || sb.c1("GET", &path, &t, None);
+    let (_, got) = get().await;
+    let c = &got["connectorView"]["connector"];
+    match mode {
+        "status" => {
+            assert_eq!(c["status"]["status"], "SYNC_STATUS_DISABLED");
+            assert_eq!(c["syncDisabledAt"], Value::Null);
+        }
+        _ => {
+            assert_eq!(c["status"]["status"], "SYNC_STATUS_DONE");
+            assert!(c["syncDisabledAt"].is_string(), "{c}");
+        }
+    }
+    // A forced sync is queued, and does not run while paused.
+    sb.c1(
+        "POST",
+        &format!("/api/v1/apps/{app}/connectors/{id}/force_sync"),
+        &t,
+        Some(json!({})),
+    )
+    .await;
+    let (_, got) = get().await;
+    assert_ne!(
+        got["connectorView"]["connector"]["status"]["status"],
+        "SYNC_STATUS_RUNNING"
+    );
+    let (s, _) = sb
+        .c1(
+            "POST",
+            &format!("/api/v1/apps/{app}/connectors/{id}/resume"),
+            &t,
+            Some(json!({})),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let (_, got) = get().await;
+    let c = &got["connectorView"]["connector"];
+    assert_eq!(
+        c["status"]["status"], "SYNC_STATUS_RUNNING",
+        "resume triggers a new sync"
+    );
+    assert_eq!(c["syncDisabledAt"], Value::Null);
+}
+
+#[tokio::test]
+async fn pause_and_resume_show_by_sync_disabled_at() {
+    paused_connector("sync-disabled-at").await;
+}
+
+#[tokio::test]
+async fn pause_and_resume_show_by_status() {
+    paused_connector("status").await;
+}

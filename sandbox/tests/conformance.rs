@@ -380,6 +380,26 @@ async fn every_endpoint_answers_as_the_spec_says() {
         Some(json!({})),
     )
     .await;
+    for op in ["pause", "resume"] {
+        call(
+            &sb,
+            &mut c,
+            "POST",
+            &format!("/api/v1/apps/{app_id}/connectors/{cid}/{op}"),
+            &t,
+            Some(json!({})),
+        )
+        .await;
+        call(
+            &sb,
+            &mut c,
+            "POST",
+            &format!("/api/v1/apps/{app_id}/connectors/nope/{op}"),
+            &t,
+            Some(json!({})),
+        )
+        .await;
+    }
     call(&sb, &mut c, "GET", "/api/v1/users", &t, None).await;
     let admin = sb.var("CONDUCTORONE_SANDBOX_ADMIN_USER_ID").to_string();
     call(
@@ -533,6 +553,8 @@ async fn every_endpoint_answers_as_the_spec_says() {
         "POST /api/v1/apps/{id}/connectors/{id}",
         "POST /api/v1/apps/{id}/connectors/{id}/delegated",
         "POST /api/v1/apps/{id}/connectors/{id}/force_sync",
+        "POST /api/v1/apps/{id}/connectors/{id}/pause",
+        "POST /api/v1/apps/{id}/connectors/{id}/resume",
         "DELETE /api/v1/apps/{id}/connectors/{id}",
         "GET /api/v1/users",
         "GET /api/v1/users/{id}",

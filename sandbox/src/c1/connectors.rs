@@ -16,8 +16,8 @@ use serde_json::{json, Value};
 use super::{
     body, code, invalid, mask_paths, not_found, ok, page, paginate, status_error, ApiResult,
 };
-use crate::config::UpdateMasks;
-use crate::state::{rfc3339, unix_ms, Connector, Data, SyncStatus, SEGMENT_CATALOG_ID};
+use crate::config::{PausedAs, UpdateMasks};
+use crate::state::{rfc3339, unix_ms, Connector, Data, Paused, SyncStatus, SEGMENT_CATALOG_ID};
 use crate::Sandbox;
 
 /// The name ConductorOne gives a connector created with no name.
@@ -39,10 +39,13 @@ fn new_owners(sb: &Sandbox, asked: Option<Vec<String>>) -> Vec<String> {
     }
 }
 
-/// Finishes syncs whose time is up.
+/// Finishes syncs whose time is up (a paused connector's sync too: a pause
+/// stops new syncs). The end of a sync changes the connector's `updatedAt`,
+/// as a change of its status is a change of the connector.
 pub fn refresh_syncs(sb: &Sandbox, d: &mut Data) {
     let now = SystemTime::now();
     let now_ms = unix_ms(now);
+    let revoked = d.revoked_segment_tokens.clone();
     for c in d.connectors.values_mut() {
         let Some(done_at) = c.sync_done_at_ms else {
             continue;
@@ -52,26 +55,58 @@ pub fn refresh_syncs(sb: &Sandbox, d: &mut Data) {
         }
         c.sync_done_at_ms = None;
         let ts = rfc3339(now);
-        let (status, last_error) = match c.segment_token(&sb.config.c1_catalog_token_field) {
-            Some(t) if sb.creds.is_owner_token(&t) => ("SYNC_STATUS_DONE", String::new()),
-            Some(t) if t == sb.creds.segment_member_token => (
-                "SYNC_STATUS_ERROR",
-                "Segment refused the token: its access level cannot read access management (HTTP 403).".to_string(),
-            ),
-            Some(_) => ("SYNC_STATUS_ERROR", "Segment refused the token: invalid or revoked (HTTP 401).".to_string()),
+        let token = c.segment_token(&sb.config.c1_catalog_token_field);
+        let last_error = match token {
+            Some(t) => sync_error(sb, &t, revoked.contains(&t)),
             None if c.catalog_id == SEGMENT_CATALOG_ID => {
-                ("SYNC_STATUS_ERROR", "The connector has no Segment access token configured.".to_string())
+                Some("The connector has no Segment access token configured.".to_string())
             }
-            None => ("SYNC_STATUS_DONE", String::new()),
+            None => None,
         };
         c.status = SyncStatus {
-            status: status.into(),
-            last_error,
+            status: match last_error {
+                Some(_) => "SYNC_STATUS_ERROR",
+                None => "SYNC_STATUS_DONE",
+            }
+            .into(),
+            last_error: last_error.unwrap_or_default(),
             started_at: c.status.started_at.clone(),
             completed_at: Some(ts.clone()),
-            updated_at: Some(ts),
+            updated_at: Some(ts.clone()),
         };
+        c.updated_at = ts;
     }
+}
+
+/// What a sync with `token` ends with: nothing for a Workspace Owner token,
+/// else the error ConductorOne's Segment connector (baton-segment, on
+/// baton-sdk's HTTP client) reports when its credential check (`GET /roles`)
+/// is refused.
+fn sync_error(sb: &Sandbox, token: &str, revoked: bool) -> Option<String> {
+    let c = &sb.creds;
+    let (code, status, kind, message) = if revoked || c.workspace_of(token).is_none() {
+        (
+            "Unauthenticated",
+            "401 Unauthorized",
+            "unauthorized",
+            crate::segment::REFUSED_TOKEN,
+        )
+    } else if token == c.segment_member_token {
+        (
+            "PermissionDenied",
+            "403 Forbidden",
+            "forbidden",
+            crate::segment::MEMBER_TOKEN,
+        )
+    } else {
+        return None;
+    };
+    let n = &status[..3];
+    Some(format!(
+        "failed to validate credentials: failed to validate credentials: failed to list roles: request failed: \
+         rpc error: code = {code} desc = {status}\nrpc error: code = Unknown desc = Request failed with status {n}: \
+         type: {kind}, message: {message}"
+    ))
 }
 
 fn start_sync(sb: &Sandbox, c: &mut Connector) {
@@ -222,6 +257,7 @@ pub async fn create(
         updated_at: now,
         status: idle_status(),
         sync_done_at_ms: None,
+        paused: None,
     };
     if c.config.is_some() {
         start_sync(&sb, &mut c);
@@ -270,6 +306,7 @@ pub async fn create_delegated(
         updated_at: now,
         status: idle_status(),
         sync_done_at_ms: None,
+        paused: None,
     };
     d.connectors.insert(c.id.clone(), c.clone());
     sb.save(&d);
@@ -421,7 +458,50 @@ pub async fn force_sync(
             "the connector has no config yet; nothing to sync",
         ));
     }
-    start_sync(&sb, c);
+    // "Puts the sync on the queue": a paused connector's queue does not
+    // run until it is resumed.
+    if c.paused.is_none() {
+        start_sync(&sb, c);
+    }
+    sb.save(&d);
+    ok(json!({}))
+}
+
+/// `POST .../pause`: no new syncs until resumed; shown by `syncDisabledAt`
+/// (or, with `--c1-paused-as status`, by `SYNC_STATUS_DISABLED`).
+pub async fn pause(
+    State(sb): State<Arc<Sandbox>>,
+    Path((app_id, id)): Path<(String, String)>,
+    bytes: axum::body::Bytes,
+) -> ApiResult {
+    let _: Value = body(&bytes)?;
+    let mut d = sb.data();
+    refresh_syncs(&sb, &mut d);
+    let c = connector_mut(&mut d, &app_id, &id)?;
+    if c.paused.is_none() {
+        c.paused = Some(Paused {
+            at: rfc3339(SystemTime::now()),
+            as_status: sb.config.c1_paused_as == PausedAs::Status,
+        });
+    }
+    sb.save(&d);
+    ok(json!({}))
+}
+
+/// `POST .../resume`: "clears the paused state and triggers a new sync".
+pub async fn resume(
+    State(sb): State<Arc<Sandbox>>,
+    Path((app_id, id)): Path<(String, String)>,
+    bytes: axum::body::Bytes,
+) -> ApiResult {
+    let _: Value = body(&bytes)?;
+    let mut d = sb.data();
+    refresh_syncs(&sb, &mut d);
+    let c = connector_mut(&mut d, &app_id, &id)?;
+    c.paused = None;
+    if c.config.is_some() {
+        start_sync(&sb, c);
+    }
     sb.save(&d);
     ok(json!({}))
 }

@@ -192,6 +192,14 @@ pub fn router(sb: Arc<Sandbox>) -> Router<Arc<Sandbox>> {
             "/api/v1/apps/{app_id}/connectors/{id}/force_sync",
             post(connectors::force_sync),
         )
+        .route(
+            "/api/v1/apps/{app_id}/connectors/{id}/pause",
+            post(connectors::pause),
+        )
+        .route(
+            "/api/v1/apps/{app_id}/connectors/{id}/resume",
+            post(connectors::resume),
+        )
         .route("/api/v1/iam/roles", get(roles::list))
         .route("/api/v1/iam/roles/{role_id}", get(roles::get))
         .route("/api/v1/users", get(users::list))

@@ -18,7 +18,7 @@ use axum::{Json, Router};
 use base64::Engine as _;
 use serde_json::{json, Value};
 
-use crate::state::SegmentGroup;
+use crate::state::{Segment, SegmentGroup, Workspace};
 use crate::Sandbox;
 
 const MAX_COUNT: u64 = 200;
@@ -66,8 +66,18 @@ enum Access {
     Groups,
 }
 
-/// Checks the token and the rate limit; returns the headers to add.
-fn authorize(sb: &Sandbox, headers: &HeaderMap, access: Access) -> Result<HeaderMap, Response> {
+/// The message Segment answers a token it does not know (or revoked) with.
+pub const REFUSED_TOKEN: &str = "The API token is invalid or has been revoked.";
+/// The message Segment answers a token without the owner access level with.
+pub const MEMBER_TOKEN: &str = "This token's access level cannot read access management. Use a token with the Workspace Owner access level.";
+
+/// Checks the token and the rate limit; returns the headers to add and the
+/// workspace the token reaches.
+fn authorize(
+    sb: &Sandbox,
+    headers: &HeaderMap,
+    access: Access,
+) -> Result<(HeaderMap, Workspace), Response> {
     let token = headers
         .get("authorization")
         .and_then(|v| v.to_str().ok())
@@ -85,15 +95,16 @@ fn authorize(sb: &Sandbox, headers: &HeaderMap, access: Access) -> Result<Header
             "Missing API token. Send Authorization: Bearer <token>.",
         ));
     }
-    let owner = c.is_owner_token(token);
-    let member = token == c.segment_member_token;
-    if !owner && !member {
+    let revoked = sb.data().revoked_segment_tokens.contains(token);
+    let Some(ws) = c.workspace_of(token).filter(|_| !revoked) else {
         return Err(error(
             StatusCode::UNAUTHORIZED,
             "unauthorized",
-            "The API token is invalid or has been revoked.",
+            REFUSED_TOKEN,
         ));
-    }
+    };
+    let member = token == c.segment_member_token;
+    let owner = !member;
     let mut out = HeaderMap::new();
     match sb.segment_rate(token) {
         Ok((remaining, reset)) => {
@@ -121,11 +132,7 @@ fn authorize(sb: &Sandbox, headers: &HeaderMap, access: Access) -> Result<Header
     let member_may = access == Access::Workspace
         || (access == Access::Roles && sb.config.segment_member_reads_roles);
     if !owner && !member_may {
-        return Err(error(
-            StatusCode::FORBIDDEN,
-            "forbidden",
-            "This token's access level cannot read access management. Use a token with the Workspace Owner access level.",
-        ));
+        return Err(error(StatusCode::FORBIDDEN, "forbidden", MEMBER_TOKEN));
     }
     if access == Access::Groups && sb.config.segment_no_groups_plan {
         return Err(error(
@@ -134,7 +141,7 @@ fn authorize(sb: &Sandbox, headers: &HeaderMap, access: Access) -> Result<Header
             "Your plan does not include User Groups. Contact sales to upgrade to business tier.",
         ));
     }
-    Ok(out)
+    Ok((out, ws))
 }
 
 /// A 429 as Segment sends it: `msBeforeNext` in the body (headers apart).
@@ -156,7 +163,7 @@ pub struct Cache {
 }
 
 impl Cache {
-    pub fn new(s: &crate::state::Segment) -> Cache {
+    pub fn new(s: &Segment) -> Cache {
         Cache {
             roles: s.roles.iter().map(|r| s.role_json(r).to_string()).collect(),
             groups: s
@@ -255,12 +262,12 @@ fn paginate<T>(items: &[T], offset: usize, count: usize) -> (&[T], Value) {
 }
 
 async fn workspace(State(sb): State<Arc<Sandbox>>, headers: HeaderMap) -> Response {
-    let h = match authorize(&sb, &headers, Access::Workspace) {
+    let (h, ws) = match authorize(&sb, &headers, Access::Workspace) {
         Ok(h) => h,
         Err(r) => return r,
     };
     let d = sb.data();
-    let s = &d.segment;
+    let s = d.workspace(ws);
     ok(
         h,
         json!({ "workspace": { "id": s.workspace_id, "name": s.workspace_name, "slug": s.workspace_slug } }),
@@ -272,11 +279,11 @@ fn cached_list(
     sb: &Sandbox,
     headers: &HeaderMap,
     q: &HashMap<String, String>,
-    items: &[String],
+    items: fn(&Cache) -> &[String],
     key: &str,
     access: Access,
 ) -> Response {
-    let h = match authorize(sb, headers, access) {
+    let (h, ws) = match authorize(sb, headers, access) {
         Ok(h) => h,
         Err(r) => return r,
     };
@@ -284,7 +291,7 @@ fn cached_list(
         Ok(p) => p,
         Err(r) => return r,
     };
-    let (page_items, p) = paginate(items, offset, count);
+    let (page_items, p) = paginate(items(sb.segment_cache(ws)), offset, count);
     ok_list(h, key, page_items, &p)
 }
 
@@ -293,14 +300,7 @@ async fn roles(
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    cached_list(
-        &sb,
-        &headers,
-        &q,
-        &sb.segment_cache.roles,
-        "roles",
-        Access::Roles,
-    )
+    cached_list(&sb, &headers, &q, |c| &c.roles, "roles", Access::Roles)
 }
 
 async fn groups(
@@ -312,7 +312,7 @@ async fn groups(
         &sb,
         &headers,
         &q,
-        &sb.segment_cache.groups,
+        |c| &c.groups,
         "userGroups",
         Access::Groups,
     )
@@ -323,13 +323,14 @@ async fn group(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let h = match authorize(&sb, &headers, Access::Groups) {
+    let (h, ws) = match authorize(&sb, &headers, Access::Groups) {
         Ok(h) => h,
         Err(r) => return r,
     };
     let d = sb.data();
-    match d.segment.groups.iter().find(|g| g.id == id) {
-        Some(g) => ok(h, json!({ "userGroup": d.segment.group_json(g) })),
+    let s = d.workspace(ws);
+    match s.groups.iter().find(|g| g.id == id) {
+        Some(g) => ok(h, json!({ "userGroup": s.group_json(g) })),
         None => error(
             StatusCode::NOT_FOUND,
             "not-found",
@@ -346,9 +347,9 @@ fn group_page(
     headers: &HeaderMap,
     id: &str,
     q: &HashMap<String, String>,
-    list: impl FnOnce(&crate::state::Segment, &SegmentGroup, usize, usize) -> Value,
+    list: impl FnOnce(&Segment, &SegmentGroup, usize, usize) -> Value,
 ) -> Response {
-    let h = match authorize(sb, headers, Access::Groups) {
+    let (h, ws) = match authorize(sb, headers, Access::Groups) {
         Ok(h) => h,
         Err(r) => return r,
     };
@@ -357,8 +358,9 @@ fn group_page(
         Err(r) => return r,
     };
     let d = sb.data();
-    match d.segment.groups.iter().find(|g| g.id == id) {
-        Some(g) => ok(h, list(&d.segment, g, offset, count)),
+    let s = d.workspace(ws);
+    match s.groups.iter().find(|g| g.id == id) {
+        Some(g) => ok(h, list(s, g, offset, count)),
         None => error(
             StatusCode::NOT_FOUND,
             "not-found",
@@ -403,12 +405,5 @@ async fn users(
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    cached_list(
-        &sb,
-        &headers,
-        &q,
-        &sb.segment_cache.users,
-        "users",
-        Access::Iam,
-    )
+    cached_list(&sb, &headers, &q, |c| &c.users, "users", Access::Iam)
 }
