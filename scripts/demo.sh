@@ -61,9 +61,44 @@ step "terraform init"
 step "terraform apply (examples/quickstart)"
 (cd "$work/quickstart" && "$tf" apply -auto-approve -no-color) || fail "terraform apply failed"
 
-step "terraform plan -detailed-exitcode (nothing left to do)"
-(cd "$work/quickstart" && "$tf" plan -detailed-exitcode -no-color > "$work/plan.txt") || fail "the plan after apply is not empty; see $work/plan.txt"
-echo "no changes"
+step "Waiting for ConductorOne's first sync of the connector to end (read with conductorone_segment_sync_status)"
+# A configuration of its own, so that reading the status changes nothing of
+# the quickstart's state or outputs.
+mkdir -p "$work/status"
+cat > "$work/status/main.tf" <<'TF'
+terraform {
+  required_providers {
+    conductorone = { source = "seed/conductorone" }
+  }
+}
+variable "app_id" { type = string }
+variable "connector_id" { type = string }
+data "conductorone_segment_sync_status" "segment" {
+  app_id       = var.app_id
+  connector_id = var.connector_id
+}
+output "status" { value = data.conductorone_segment_sync_status.segment.status }
+output "last_error" { value = coalesce(data.conductorone_segment_sync_status.segment.last_error, "none") }
+TF
+connector=$(cd "$work/quickstart" && "$tf" output -json -no-color connector) || fail "no connector output"
+app_id=$(printf '%s' "$connector" | sed -n 's/.*"app_id":"\([^"]*\)".*/\1/p')
+connector_id=$(printf '%s' "$connector" | sed -n 's/.*"connector_id":"\([^"]*\)".*/\1/p')
+[ -n "$app_id" ] && [ -n "$connector_id" ] || fail "cannot read app_id and connector_id from the connector output: $connector"
+(cd "$work/status" && "$tf" init -no-color > "$work/status-init.txt") || fail "terraform init of the status check failed; see $work/status-init.txt"
+status=unknown
+for _ in $(seq 60); do
+  (cd "$work/status" && "$tf" apply -auto-approve -no-color -var "app_id=$app_id" -var "connector_id=$connector_id" > "$work/status.txt") \
+    || fail "reading the sync status failed; see $work/status.txt"
+  status=$(cd "$work/status" && "$tf" output -raw -no-color status)
+  case "$status" in SYNC_STATUS_RUNNING|SYNC_STATUS_UNSPECIFIED) sleep 1 ;; *) break ;; esac
+done
+echo "sync status: $status; last error: $(cd "$work/status" && "$tf" output -raw -no-color last_error)"
+[ "$status" = SYNC_STATUS_DONE ] || fail "the sync did not end well (status $status)"
+
+step "terraform plan -detailed-exitcode (nothing left to do, with the sync over)"
+(cd "$work/quickstart" && "$tf" plan -detailed-exitcode -no-color > "$work/plan.txt") || fail "the plan after the sync is not empty; see $work/plan.txt"
+grep -q "Warning" "$work/plan.txt" && fail "the plan has warnings; see $work/plan.txt"
+echo "no changes, no warnings"
 
 step "Outputs"
 (cd "$work/quickstart" && "$tf" output -no-color) || fail "terraform output failed"

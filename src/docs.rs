@@ -194,14 +194,26 @@ fn index_page(template: &str, schema: &Schema, examples: &Path) -> Result<String
     Ok(out)
 }
 
-/// The prose of `templates/<page>`, when there is one, for after the schema.
+/// The prose of `templates/<page>`, when there is one, for after the schema;
+/// `{{example:PATH}}` stands for the Terraform file `examples/PATH`, so that
+/// every example shown is one the tests run.
 fn notes(root: &Path, page: &str) -> Result<String, String> {
     let path = root.join("templates").join(page);
-    if path.exists() {
-        read(&path)
-    } else {
-        Ok(String::new())
+    if !path.exists() {
+        return Ok(String::new());
     }
+    let mut text = read(&path)?;
+    while let Some(start) = text.find("{{example:") {
+        let rest = &text[start + "{{example:".len()..];
+        let end = rest
+            .find("}}")
+            .ok_or_else(|| format!("{page}: an unclosed {{{{example:"))?;
+        let file = root.join("examples").join(rest[..end].trim());
+        let block = hcl_block(&read(&file)?);
+        let close = start + "{{example:".len() + end + 2;
+        text.replace_range(start..close, block.trim_end());
+    }
+    Ok(text)
 }
 
 fn object_page(

@@ -430,7 +430,8 @@ impl Provider for ConductorOneProvider {
 
     fn data_sources(&self) -> Vec<Arc<dyn DataSource>> {
         use crate::data_sources::{
-            segment_group, segment_groups, segment_role, segment_roles, segment_workspace,
+            segment_group, segment_groups, segment_role, segment_roles, segment_sync_status,
+            segment_workspace,
         };
         let s = || self.shared();
         vec![
@@ -441,6 +442,9 @@ impl Provider for ConductorOneProvider {
             Arc::new(DataAdapter::new(segment_group::SegmentGroup::new(s()))),
             Arc::new(DataAdapter::new(segment_roles::SegmentRoles::new(s()))),
             Arc::new(DataAdapter::new(segment_role::SegmentRole::new(s()))),
+            Arc::new(DataAdapter::new(
+                segment_sync_status::SegmentSyncStatus::new(s()),
+            )),
         ]
     }
 }

@@ -37,6 +37,28 @@ resource "conductorone_segment_integration" "segment" {
   segment_access_token_wo_version = 1
 }
 
+# The sync's health, read at every plan: a failed sync (such as a revoked
+# token) or a paused connector is a warning from the check, never drift.
+# (Declared outside the check: a data source nested in a check block is
+# always planned as "read during apply", which makes every plan exit 2
+# under -detailed-exitcode.)
+data "conductorone_segment_sync_status" "segment" {
+  app_id       = conductorone_segment_integration.segment.app_id
+  connector_id = conductorone_segment_integration.segment.id
+}
+
+check "segment_sync" {
+  assert {
+    condition     = data.conductorone_segment_sync_status.segment.status != "SYNC_STATUS_ERROR"
+    error_message = "ConductorOne's last Segment sync failed: ${coalesce(data.conductorone_segment_sync_status.segment.last_error, "no message")}"
+  }
+
+  assert {
+    condition     = !data.conductorone_segment_sync_status.segment.paused
+    error_message = "The Segment connector is paused in ConductorOne: no syncs run until it is resumed."
+  }
+}
+
 data "conductorone_segment_workspace" "this" {}
 
 data "conductorone_segment_groups" "all" {}
@@ -52,7 +74,6 @@ output "connector" {
     app_id       = conductorone_segment_integration.segment.app_id
     connector_id = conductorone_segment_integration.segment.id
     owners       = conductorone_segment_integration.segment.user_ids
-    sync_status  = conductorone_segment_integration.segment.sync_status
     segment_slug = conductorone_segment_integration.segment.segment_workspace_slug
   }
 }

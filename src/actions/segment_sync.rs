@@ -145,6 +145,21 @@ impl SegmentSync {
         let id = config.connector_id.as_deref().unwrap_or_default();
         let timeout = parse_timeout(config.timeout.as_deref());
         let before = self.connector(ctx, app_id, id).await?;
+        if before.paused() {
+            return Err(Diagnostic::error(
+                "The connector is paused: no sync runs until it is resumed",
+                format!(
+                    "Connector {id} in app {app_id} is paused in ConductorOne{}; a sync requested now would wait \
+                     until it is resumed. Resume it in ConductorOne, then run this action again.",
+                    before
+                        .sync_disabled_at
+                        .as_deref()
+                        .map(|t| format!(" (since {t})"))
+                        .unwrap_or_default()
+                ),
+            )
+            .at(AttributePath::new("connector_id")));
+        }
         let c1 = self.c1()?;
         match cancellable(ctx, c1.force_sync(app_id, id)).await? {
             Err(e) if e.is_not_found() => return Err(not_found(app_id, id)),

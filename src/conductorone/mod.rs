@@ -457,7 +457,23 @@ impl C1Client {
     /// `POST /api/v1/apps/{app_id}/connectors/{id}/force_sync`: puts a sync
     /// on the queue (an empty answer; the sync status tells the rest).
     pub async fn force_sync(&self, app_id: &str, id: &str) -> Result<(), C1Error> {
-        let path = format!("{}/force_sync", connector_path(app_id, id));
+        self.connector_op(app_id, id, "force_sync").await
+    }
+
+    /// `POST .../pause`: no syncs, grants or revokes until resumed.
+    pub async fn pause_sync(&self, app_id: &str, id: &str) -> Result<(), C1Error> {
+        self.connector_op(app_id, id, "pause").await
+    }
+
+    /// `POST .../resume`: clears the pause and starts a sync.
+    pub async fn resume_sync(&self, app_id: &str, id: &str) -> Result<(), C1Error> {
+        self.connector_op(app_id, id, "resume").await
+    }
+
+    /// `POST /api/v1/apps/{app_id}/connectors/{id}/{op}` with `{}`, whose
+    /// answer is empty.
+    async fn connector_op(&self, app_id: &str, id: &str, op: &str) -> Result<(), C1Error> {
+        let path = format!("{}/{op}", connector_path(app_id, id));
         let _: Value = self
             .call(Method::POST, &path, Some(&json!({})), Idempotent::Yes, &[])
             .await?;

@@ -41,6 +41,33 @@ pub struct Connector {
     pub updated_at: Option<String>,
     #[serde(default)]
     pub deleted_at: Option<String>,
+    /// Set while syncing is paused or disabled (`POST .../pause`).
+    #[serde(default)]
+    pub sync_disabled_at: Option<String>,
+    #[serde(default, deserialize_with = "text")]
+    pub sync_disabled_reason: String,
+}
+
+impl Connector {
+    /// Whether syncing is paused (or otherwise disabled): ConductorOne's
+    /// spec names `syncDisabledAt` and `SYNC_STATUS_DISABLED`, but not which
+    /// a pause sets, so either counts.
+    pub fn paused(&self) -> bool {
+        self.sync_disabled_at
+            .as_deref()
+            .is_some_and(|t| !t.is_empty())
+            || self
+                .status
+                .as_ref()
+                .is_some_and(|s| s.status == "SYNC_STATUS_DISABLED")
+    }
+
+    /// The last sync's error, when the last sync ended in error.
+    pub fn sync_error(&self) -> Option<&ConnectorStatus> {
+        self.status
+            .as_ref()
+            .filter(|s| s.status == "SYNC_STATUS_ERROR")
+    }
 }
 
 /// A connector's sync state (`c1.api.app.v1.ConnectorStatus`).

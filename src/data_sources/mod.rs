@@ -6,6 +6,7 @@ pub mod segment_group;
 pub mod segment_groups;
 pub mod segment_role;
 pub mod segment_roles;
+pub mod segment_sync_status;
 pub mod segment_workspace;
 
 use schemars::JsonSchema;

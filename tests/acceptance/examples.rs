@@ -119,7 +119,7 @@ fn run_alone(tf: &crate::harness::Terraform, dir: &Path, mirror: &Path) {
 #[test]
 fn the_quickstart_applies_against_the_sandbox() {
     each_terraform(|tf| {
-        let sb = crate::sandbox::Sandbox::start(&[]);
+        let sb = crate::sandbox::Sandbox::start(&["--sync-delay", "500"]);
         let mut wd = WorkDir::new(tf);
         sb.configure(&mut wd);
         wd.setenv(
@@ -136,7 +136,19 @@ fn the_quickstart_applies_against_the_sandbox() {
             .contains("segment_slug = \"sandbox-workspace\"")
             .contains("\"Workspace Owner\"");
         let plan = wd.run(&["plan", "-detailed-exitcode", "-no-color"]);
-        assert_eq!(plan.code, 0, "{}", plan.all());
+        assert_eq!(plan.code, 0, "right after the apply: {}", plan.all());
+        // Once the sync has ended (its status read by the quickstart's
+        // check), still nothing to do, and nothing to warn about.
+        let id = sb.connectors()[0]["id"].as_str().unwrap().to_string();
+        assert_eq!(sb.sync_ended(&id)["status"]["status"], "SYNC_STATUS_DONE");
+        let plan = wd.run(&["plan", "-detailed-exitcode", "-no-color"]);
+        assert_eq!(plan.code, 0, "after the sync ended: {}", plan.all());
+        let warned = plan.all().matches("Warning: ").count()
+            - plan
+                .all()
+                .matches("Warning: Provider development overrides")
+                .count();
+        assert_eq!(warned, 0, "{}", plan.all());
         wd.run(&["destroy", "-auto-approve", "-no-color"]).success();
         let state = sb.state();
         assert!(state["connectors"].as_array().unwrap().is_empty());

@@ -72,8 +72,40 @@ fn two_hundred_integrations_under_rate_limits_and_server_errors() {
         );
         let plan = wd.run(&["plan", "-detailed-exitcode", "-refresh=false", "-no-color"]);
         assert_eq!(plan.code, 0, "{}", plan.all());
+        refresh_reads_each_connector_once(&sb, &wd);
         wd.run(&["destroy", "-auto-approve", "-parallelism=50"])
             .success();
         assert!(sb.connectors().is_empty() && sb.apps().is_empty());
     });
+}
+
+/// A refreshing no-change plan of healthy integrations makes one request per
+/// connector (its read, which brings the sync's health too) and the token
+/// requests, nothing else; no warning, exit code 0.
+fn refresh_reads_each_connector_once(sb: &Sandbox, wd: &WorkDir) {
+    sb.clear_requests();
+    let plan = wd.run(&["plan", "-detailed-exitcode", "-no-color"]);
+    assert_eq!(plan.code, 0, "{}", plan.all());
+    let all = plan.all();
+    let warned = all.matches("Warning: ").count()
+        - all
+            .matches("Warning: Provider development overrides")
+            .count();
+    assert_eq!(warned, 0, "{all}");
+    let log = sb.requests();
+    let is_read = |r: &serde_json::Value| {
+        let p = r["path"].as_str().unwrap_or("");
+        r["method"] == "GET" && p.starts_with("/api/v1/apps/") && p.contains("/connectors/")
+    };
+    let reads = log.iter().filter(|r| is_read(r)).count();
+    let other: Vec<_> = log
+        .iter()
+        .filter(|r| !is_read(r) && r["path"] != "/auth/v1/token")
+        .collect();
+    eprintln!(
+        "refreshing plan of {N}: {} requests, {reads} connector reads",
+        log.len()
+    );
+    assert_eq!(reads, N, "one read per connector");
+    assert!(other.is_empty(), "other requests: {other:?}");
 }

@@ -20,4 +20,5 @@ mod sandbox;
 mod segment_data_sources;
 pub mod segment_integration;
 mod setup_guide;
+mod sync_health;
 mod vendor_modes;

@@ -135,9 +135,7 @@ fn check_generated(wd: &WorkDir, adopt: &str, sb: &Sandbox) {
     for read_only in [
         " id ",
         "managed_app",
-        "sync_status",
         "created_at",
-        "updated_at",
         "segment_workspace_id",
         "segment_workspace_slug",
         "app_display_name",
@@ -294,13 +292,7 @@ fn plan_generates_config_for_an_import_block() {
             generated.contains(&format!("app_id                          = \"{app}\"")),
             "{generated}"
         );
-        for read_only in [
-            " id ",
-            "managed_app",
-            "sync_status",
-            "created_at",
-            "segment_workspace_id",
-        ] {
+        for read_only in [" id ", "managed_app", "created_at", "segment_workspace_id"] {
             assert!(
                 !generated.contains(read_only),
                 "{read_only:?} generated:\n{generated}"

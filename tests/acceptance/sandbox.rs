@@ -164,6 +164,41 @@ impl Sandbox {
         self.delete("/__sandbox/requests");
     }
 
+    /// Makes Segment refuse `token` (`POST /__sandbox/segment/revoke`).
+    pub fn revoke_segment_token(&self, token: &str) {
+        let url = format!("{}/__sandbox/segment/revoke", self.url());
+        let body = serde_json::json!({ "token": token });
+        block_on(async move {
+            let r = reqwest::Client::new()
+                .post(&url)
+                .json(&body)
+                .send()
+                .await
+                .expect("POST");
+            assert_eq!(r.status(), 200, "revoke refused");
+        });
+    }
+
+    /// Waits until the connector's sync has ended (not RUNNING, not yet to
+    /// start); returns the connector.
+    pub fn sync_ended(&self, id: &str) -> serde_json::Value {
+        let mut found = serde_json::Value::Null;
+        crate::harness::wait_until(
+            "the sync to end",
+            std::time::Duration::from_secs(30),
+            || {
+                found = self
+                    .connectors()
+                    .into_iter()
+                    .find(|c| c["id"] == id)
+                    .unwrap_or_default();
+                let st = found["status"]["status"].as_str().unwrap_or("");
+                !matches!(st, "SYNC_STATUS_RUNNING" | "SYNC_STATUS_UNSPECIFIED" | "")
+            },
+        );
+        found
+    }
+
     /// Drops every fault not yet used up.
     pub fn clear_faults(&self) {
         self.delete("/__sandbox/faults");

@@ -9,6 +9,7 @@
 mod create;
 mod delete;
 mod guide;
+mod health;
 mod import;
 mod model;
 mod pending;
@@ -26,6 +27,7 @@ use tfplugin::schema::IdentitySchema;
 use tfplugin::typed::{path_of, Change, Plan, TypedResource};
 use tfplugin::value::Value;
 
+pub use health::connector_page;
 pub use import::check_import_id;
 pub use model::{SegmentIntegrationIdentity, SegmentIntegrationModel};
 pub use pending::{Kind, Marker, MarkerKey};

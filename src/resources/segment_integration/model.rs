@@ -24,8 +24,12 @@ use crate::segment::Workspace;
 /// `terraform import conductorone_segment_integration.NAME APP_ID/CONNECTOR_ID`.
 ///
 /// ConductorOne never returns the token, so a token changed outside Terraform
-/// cannot be detected; owners, name and status are refreshed, and a connector
-/// deleted outside Terraform is planned again. A create writes the Segment
+/// cannot be detected; owners and name are refreshed, and a connector deleted
+/// outside Terraform is planned again. The state holds only what Terraform
+/// manages: the sync's health, which changes on its own, is read at every
+/// refresh and shown as a warning when the last sync failed or the connector
+/// is paused; read it as values with the `conductorone_segment_sync_status`
+/// data source. A create writes the Segment
 /// workspace its token was checked against (slug and ID) in the connector's
 /// description, so that an import can show it.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
@@ -114,16 +118,9 @@ pub struct SegmentIntegrationModel {
     /// The slug of the Segment workspace the token belongs to.
     #[schemars(extend("x-tf-computed" = true, "x-tf-plan" = ["use_state_for_unknown"]))]
     pub segment_workspace_slug: Option<String>,
-    /// The connector's sync status, such as `SYNC_STATUS_RUNNING` or
-    /// `SYNC_STATUS_DONE`, as of the last refresh.
-    #[schemars(extend("x-tf-computed" = true, "x-tf-plan" = ["use_state_for_unknown"]))]
-    pub sync_status: Option<String>,
     /// When the connector was created (RFC 3339).
     #[schemars(extend("x-tf-computed" = true, "x-tf-plan" = ["use_state_for_unknown"]))]
     pub created_at: Option<String>,
-    /// When the connector was last updated (RFC 3339), as of the last refresh.
-    #[schemars(extend("x-tf-computed" = true, "x-tf-plan" = ["use_state_for_unknown"]))]
-    pub updated_at: Option<String>,
 }
 
 impl SegmentIntegrationModel {
@@ -156,9 +153,7 @@ impl SegmentIntegrationModel {
         m.app_id = Some(c.app_id.clone());
         m.display_name = Some(c.display_name.clone());
         m.user_ids = Some(c.user_ids.iter().cloned().collect());
-        m.sync_status = c.status.as_ref().map(|s| s.status.clone());
         m.created_at.clone_from(&c.created_at);
-        m.updated_at.clone_from(&c.updated_at);
         m.segment_access_token_wo = None;
         m
     }
@@ -187,9 +182,7 @@ impl SegmentIntegrationModel {
     pub fn without_connector(&self) -> Self {
         SegmentIntegrationModel {
             id: None,
-            sync_status: None,
             created_at: None,
-            updated_at: None,
             ..self.clone()
         }
     }

@@ -166,8 +166,6 @@ fn plan_recreate(plan: &mut Plan<Model>) -> bool {
     if recreate {
         plan.planned.set_unknown(|m| &mut m.id);
         plan.planned.set_unknown(|m| &mut m.created_at);
-        plan.planned.set_unknown(|m| &mut m.sync_status);
-        plan.planned.set_unknown(|m| &mut m.updated_at);
     }
     recreate
 }
@@ -188,6 +186,9 @@ fn set_workspace(plan: &mut Plan<Model>, token: TokenPlan, diags: &mut Diagnosti
             plan.planned.set_unknown(|m| &mut m.segment_workspace_slug);
         }
         TokenPlan::Known(ws) => {
+            if let Some(d) = ws.as_ref().and_then(|ws| other_workspace(plan, ws)) {
+                diags.push(d);
+            }
             plan.planned.set(
                 |m| &mut m.segment_workspace_id,
                 ws.as_ref().map(|w| w.id.clone()),
@@ -197,6 +198,41 @@ fn set_workspace(plan: &mut Plan<Model>, token: TokenPlan, diags: &mut Diagnosti
         }
         TokenPlan::Failed(d) => diags.push(d),
     }
+}
+
+/// A warning when a new token belongs to another workspace than the one
+/// the state records: the connector would sync other people's accounts.
+fn other_workspace(plan: &Plan<Model>, ws: &Workspace) -> Option<Diagnostic> {
+    let prior = plan.prior.as_ref()?;
+    let old_id = prior.segment_workspace_id.as_deref()?;
+    if old_id == ws.id {
+        return None;
+    }
+    let old_slug = prior
+        .segment_workspace_slug
+        .as_deref()
+        .unwrap_or("(slug unknown)");
+    let at = match plan.config.get().segment_access_token_wo.is_some() {
+        true => path(|m| &mut m.segment_access_token_wo),
+        false => path(|m| &mut m.segment_access_token),
+    };
+    Some(
+        Diagnostic::warning(
+            format!(
+                "{at}: the new token belongs to Segment workspace {} ({}), not {old_slug} ({old_id}), the one \
+                 this connector syncs now",
+                ws.slug, ws.id
+            ),
+            format!(
+                "The new token is of workspace {:?} ({}, ID {}); the connector syncs workspace {old_slug} (ID \
+                 {old_id}). Applied, ConductorOne would sync the other workspace's users, groups and roles into \
+                 this app (the plan shows segment_workspace_id and segment_workspace_slug changing). If that is \
+                 not meant, use a token of {old_slug}.",
+                ws.name, ws.slug, ws.id
+            ),
+        )
+        .at(at),
+    )
 }
 
 /// `app_id` names no app: an error on it, with the remedy.

@@ -121,8 +121,7 @@ async fn rename_own_app(
 }
 
 /// One connector update of the connector as ConductorOne has it now. The
-/// state moves forward to what ConductorOne answered, but for sync status
-/// and update time, which stay as of the last refresh (as planned).
+/// state moves forward to what ConductorOne answered.
 async fn update_connector(
     ctx: &Context,
     c1: &C1Client,
@@ -141,9 +140,6 @@ async fn update_connector(
             Diagnostic::error(summary, format!("Connector {id} in app {app_id} is gone."))
         })?;
     let updated = send_update(ctx, c1, &current, update, summary, at).await?;
-    let (sync_status, updated_at) = (m.sync_status.take(), m.updated_at.take());
     *m = m.refreshed(&updated);
-    m.sync_status = sync_status;
-    m.updated_at = updated_at;
     Ok(())
 }

@@ -21,6 +21,13 @@ pub enum Number {
     Dec(Box<Decimal>),
 }
 
+/// Zero.
+impl Default for Number {
+    fn default() -> Self {
+        Number::Int(0)
+    }
+}
+
 /// `(-1)^neg × digits × 10^exp`, with `digits` free of leading and trailing
 /// zeros (zero is never a `Decimal`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
