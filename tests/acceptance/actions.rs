@@ -154,3 +154,41 @@ fn sync_fails_on_timeout_and_on_a_deleted_connector() {
             .contains(&format!("no connector {id} in app {app}"));
     }
 }
+
+/// A revoked token: the invoked sync fails with ConductorOne's message and the
+/// next plan warns (exit code 0); a paused connector is refused at once.
+#[test]
+fn a_revoked_token_fails_the_sync_and_a_paused_connector_is_refused() {
+    for tf in query_capable() {
+        let sb = Sandbox::start(&["--sync-delay", "300"]);
+        let app = new_app(&sb);
+        let wd = workdir(tf, &sb, &app, 1, "1m");
+        wd.run(&["apply", "-auto-approve", "-no-color"])
+            .success()
+            .contains("Sync finished: SYNC_STATUS_DONE");
+        sb.revoke_segment_token(sb.var("SEGMENT_ACCESS_TOKEN"));
+        let out = wd.run(INVOKE);
+        out.failure()
+            .contains("Connector sync failed")
+            .contains("401 Unauthorized");
+        let out = wd.run(&["plan", "-detailed-exitcode", "-no-color"]);
+        assert_eq!(out.code, 0, "{}", out.all());
+        out.contains("Segment sync failed")
+            .contains("segment_access_token_wo_version");
+
+        let id = sb.connectors()[0]["id"].as_str().unwrap().to_string();
+        block_on(sb.c1().pause_sync(&app, &id)).expect("pause");
+        let before = sb.requests().len();
+        let out = wd.run(INVOKE);
+        out.failure().contains("The connector is paused");
+        let forced = sb.requests()[before..]
+            .iter()
+            .filter(|r| {
+                r["path"]
+                    .as_str()
+                    .is_some_and(|p| p.ends_with("/force_sync"))
+            })
+            .count();
+        assert_eq!(forced, 0, "no sync requested for a paused connector");
+    }
+}

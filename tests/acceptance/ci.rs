@@ -59,6 +59,7 @@ fn a_plan_needs_only_the_read_only_client() {
                 "POST /api/v1/apps/{id}/connectors",
                 "POST /api/v1/apps/{id}/connectors/{id}",
                 "POST /api/v1/apps/{id}/connectors/{id}/delegated",
+                "GET /api/v1/apps/{id}/connectors/{id}",
                 "GET /segment/",
                 "GET /segment/users",
                 "GET /segment/roles",
