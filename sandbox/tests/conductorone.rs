@@ -399,6 +399,26 @@ async fn new_app(sb: &common::Sandbox, t: &str) -> String {
     body["app"]["id"].as_str().unwrap().to_string()
 }
 
+/// A Segment connector created in a new app with `token` in its config:
+/// (app, connector id).
+async fn configured_connector(sb: &common::Sandbox, t: &str, token: &str) -> (String, String) {
+    let app = new_app(sb, t).await;
+    let (s, created) = sb
+        .c1(
+            "POST",
+            &format!("/api/v1/apps/{app}/connectors/create"),
+            t,
+            Some(json!({ "catalogId": SEGMENT, "config": env_config(token) })),
+        )
+        .await;
+    assert_eq!(s, 200, "{created}");
+    let id = created["connectorView"]["connector"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    (app, id)
+}
+
 #[tokio::test]
 async fn connectors_lifecycle_sync_and_secrets() {
     let sb = start(&["--sync-delay", "300"]);
@@ -595,20 +615,8 @@ async fn connectors_lifecycle_sync_and_secrets() {
 async fn revoked_token_sync_errors_and_delegated_connectors() {
     let sb = start(&["--sync-delay", "100"]);
     let t = sb.token_with_secret().await;
-    let app = new_app(&sb, &t).await;
     let revoked = sb.var("SEGMENT_REVOKED_TOKEN").to_string();
-    let (_, created) = sb
-        .c1(
-            "POST",
-            &format!("/api/v1/apps/{app}/connectors/create"),
-            &t,
-            Some(json!({ "catalogId": SEGMENT, "config": env_config(&revoked) })),
-        )
-        .await;
-    let id = created["connectorView"]["connector"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let (app, id) = configured_connector(&sb, &t, &revoked).await;
     sync_ended(&sb, &app, &id, &t).await;
     let state = sb.state().await;
     let c = state["connectors"]
@@ -1018,20 +1026,8 @@ async fn control(sb: &common::Sandbox, path: &str, body: Value) -> (u16, Value) 
 async fn revoking_a_token_breaks_segment_and_the_next_sync() {
     let sb = start(&["--sync-delay", "100"]);
     let t = sb.token_with_secret().await;
-    let app = new_app(&sb, &t).await;
     let owner = sb.var("SEGMENT_ACCESS_TOKEN").to_string();
-    let (_, created) = sb
-        .c1(
-            "POST",
-            &format!("/api/v1/apps/{app}/connectors/create"),
-            &t,
-            Some(json!({ "catalogId": SEGMENT, "config": env_config(&owner) })),
-        )
-        .await;
-    let id = created["connectorView"]["connector"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let (app, id) = configured_connector(&sb, &t, &owner).await;
     let (_, got) = sync_ended(&sb, &app, &id, &t).await;
     assert_eq!(
         got["connectorView"]["connector"]["status"]["status"],
@@ -1112,20 +1108,8 @@ async fn a_second_workspace_has_its_own_owner_token_and_objects() {
 async fn paused_connector(mode: &str) {
     let sb = start(&["--sync-delay", "100", "--c1-paused-as", mode]);
     let t = sb.token_with_secret().await;
-    let app = new_app(&sb, &t).await;
     let owner = sb.var("SEGMENT_ACCESS_TOKEN").to_string();
-    let (_, created) = sb
-        .c1(
-            "POST",
-            &format!("/api/v1/apps/{app}/connectors/create"),
-            &t,
-            Some(json!({ "catalogId": SEGMENT, "config": env_config(&owner) })),
-        )
-        .await;
-    let id = created["connectorView"]["connector"]["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let (app, id) = configured_connector(&sb, &t, &owner).await;
     sync_ended(&sb, &app, &id, &t).await;
     let (s, _) = sb
         .c1(

@@ -59,6 +59,16 @@ fn new_app(sb: &Sandbox) -> String {
     })
 }
 
+/// How many sync requests a request log holds.
+fn force_syncs(log: &[serde_json::Value]) -> usize {
+    let is_sync = |r: &&serde_json::Value| {
+        r["path"]
+            .as_str()
+            .is_some_and(|p| p.ends_with("/force_sync"))
+    };
+    log.iter().filter(is_sync).count()
+}
+
 const INVOKE: &[&str] = &[
     "apply",
     "-auto-approve",
@@ -104,15 +114,7 @@ fn sync_runs_after_create_after_a_token_rotation_and_on_request() {
             .contains("Sync status: SYNC_STATUS_RUNNING")
             .contains("Sync finished: SYNC_STATUS_DONE");
         assert!(!out.all().contains(sb.var("SEGMENT_ACCESS_TOKEN")));
-        let syncs = sb
-            .requests()
-            .iter()
-            .filter(|r| {
-                r["path"]
-                    .as_str()
-                    .is_some_and(|p| p.ends_with("/force_sync"))
-            })
-            .count();
+        let syncs = force_syncs(&sb.requests());
         assert_eq!(syncs, 3, "one sync per create, rotation and invocation");
         wd.run(&["destroy", "-auto-approve", "-no-color"]).success();
     }
@@ -181,14 +183,7 @@ fn a_revoked_token_fails_the_sync_and_a_paused_connector_is_refused() {
         let before = sb.requests().len();
         let out = wd.run(INVOKE);
         out.failure().contains("The connector is paused");
-        let forced = sb.requests()[before..]
-            .iter()
-            .filter(|r| {
-                r["path"]
-                    .as_str()
-                    .is_some_and(|p| p.ends_with("/force_sync"))
-            })
-            .count();
+        let forced = force_syncs(&sb.requests()[before..]);
         assert_eq!(forced, 0, "no sync requested for a paused connector");
     }
 }

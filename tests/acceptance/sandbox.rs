@@ -144,8 +144,13 @@ impl Sandbox {
     }
 
     pub fn fault(&self, fault: &serde_json::Value) {
-        let url = format!("{}/__sandbox/faults", self.url());
-        let body = fault.clone();
+        self.post("/__sandbox/faults", fault, 201);
+    }
+
+    /// POSTs `body` to a sandbox control, expecting `status`.
+    fn post(&self, path: &str, body: &serde_json::Value, status: u16) {
+        let url = format!("{}{path}", self.url());
+        let body = body.clone();
         block_on(async move {
             let r = reqwest::Client::new()
                 .post(&url)
@@ -153,7 +158,7 @@ impl Sandbox {
                 .send()
                 .await
                 .expect("POST");
-            assert_eq!(r.status(), 201, "fault refused");
+            assert_eq!(r.status(), status, "POST {url} refused");
         });
     }
 }
@@ -166,17 +171,8 @@ impl Sandbox {
 
     /// Makes Segment refuse `token` (`POST /__sandbox/segment/revoke`).
     pub fn revoke_segment_token(&self, token: &str) {
-        let url = format!("{}/__sandbox/segment/revoke", self.url());
         let body = serde_json::json!({ "token": token });
-        block_on(async move {
-            let r = reqwest::Client::new()
-                .post(&url)
-                .json(&body)
-                .send()
-                .await
-                .expect("POST");
-            assert_eq!(r.status(), 200, "revoke refused");
-        });
+        self.post("/__sandbox/segment/revoke", &body, 200);
     }
 
     /// Waits until the connector's sync has ended (not RUNNING, not yet to

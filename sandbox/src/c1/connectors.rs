@@ -467,6 +467,22 @@ pub async fn force_sync(
     ok(json!({}))
 }
 
+/// A connector operation with an empty body and answer (`POST .../pause`,
+/// `.../resume`): `act` changes the connector, and the change is saved.
+fn connector_op(
+    sb: &Sandbox,
+    (app_id, id): (&str, &str),
+    bytes: &[u8],
+    act: impl FnOnce(&Sandbox, &mut Connector),
+) -> ApiResult {
+    let _: Value = body(bytes)?;
+    let mut d = sb.data();
+    refresh_syncs(sb, &mut d);
+    act(sb, connector_mut(&mut d, app_id, id)?);
+    sb.save(&d);
+    ok(json!({}))
+}
+
 /// `POST .../pause`: no new syncs until resumed; shown by `syncDisabledAt`
 /// (or, with `--c1-paused-as status`, by `SYNC_STATUS_DISABLED`).
 pub async fn pause(
@@ -474,18 +490,14 @@ pub async fn pause(
     Path((app_id, id)): Path<(String, String)>,
     bytes: axum::body::Bytes,
 ) -> ApiResult {
-    let _: Value = body(&bytes)?;
-    let mut d = sb.data();
-    refresh_syncs(&sb, &mut d);
-    let c = connector_mut(&mut d, &app_id, &id)?;
-    if c.paused.is_none() {
-        c.paused = Some(Paused {
-            at: rfc3339(SystemTime::now()),
-            as_status: sb.config.c1_paused_as == PausedAs::Status,
-        });
-    }
-    sb.save(&d);
-    ok(json!({}))
+    connector_op(&sb, (&app_id, &id), &bytes, |sb, c| {
+        if c.paused.is_none() {
+            c.paused = Some(Paused {
+                at: rfc3339(SystemTime::now()),
+                as_status: sb.config.c1_paused_as == PausedAs::Status,
+            });
+        }
+    })
 }
 
 /// `POST .../resume`: "clears the paused state and triggers a new sync".
@@ -494,16 +506,12 @@ pub async fn resume(
     Path((app_id, id)): Path<(String, String)>,
     bytes: axum::body::Bytes,
 ) -> ApiResult {
-    let _: Value = body(&bytes)?;
-    let mut d = sb.data();
-    refresh_syncs(&sb, &mut d);
-    let c = connector_mut(&mut d, &app_id, &id)?;
-    c.paused = None;
-    if c.config.is_some() {
-        start_sync(&sb, c);
-    }
-    sb.save(&d);
-    ok(json!({}))
+    connector_op(&sb, (&app_id, &id), &bytes, |sb, c| {
+        c.paused = None;
+        if c.config.is_some() {
+            start_sync(sb, c);
+        }
+    })
 }
 
 #[derive(Deserialize)]
