@@ -1,6 +1,7 @@
 //! `conductorone_segment_sync_status`: the health of a Segment connector's
-//! syncs, read at every plan (the idiom for health: a data source in a
-//! `check` block, never a resource attribute that changes on its own).
+//! syncs, read at every plan (the idiom for health: a data source asserted
+//! on by a `check` block, never a resource attribute that changes on its
+//! own).
 
 use std::sync::Arc;
 

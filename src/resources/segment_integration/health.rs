@@ -29,7 +29,7 @@ pub fn warnings(state: &Model, c: &Connector, base: &url::Url) -> Vec<Diagnostic
 /// Whether a sync error is Segment refusing the token: ConductorOne's Segment
 /// connector reports Segment's 401 and 403 as gRPC `Unauthenticated` and
 /// `PermissionDenied` (baton-sdk's HTTP client), with the status in words.
-pub fn token_refused(last_error: &str) -> bool {
+fn token_refused(last_error: &str) -> bool {
     const SIGNS: [&str; 6] = [
         "Unauthenticated",
         "PermissionDenied",
@@ -44,7 +44,7 @@ pub fn token_refused(last_error: &str) -> bool {
 /// The connector's place in ConductorOne: the tenant's address with the
 /// app's page, and the way there by menu (ConductorOne does not document its
 /// pages' addresses; the menu path stays right if one moves).
-pub fn connector_page(base: &url::Url, c: &Connector) -> String {
+fn connector_page(base: &url::Url, c: &Connector) -> String {
     let origin = base.origin().ascii_serialization();
     format!(
         "{origin}/admin/applications/{} (Admin > Applications > the app > Connectors > {:?}, connector {})",

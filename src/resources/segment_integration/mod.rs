@@ -27,7 +27,6 @@ use tfplugin::schema::IdentitySchema;
 use tfplugin::typed::{path_of, Change, Plan, TypedResource};
 use tfplugin::value::Value;
 
-pub use health::connector_page;
 pub use import::check_import_id;
 pub use model::{SegmentIntegrationIdentity, SegmentIntegrationModel};
 pub use pending::{Kind, Marker, MarkerKey};
