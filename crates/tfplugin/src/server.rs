@@ -252,7 +252,7 @@ struct Services {
     shutdown: Arc<Notify>,
 }
 
-fn router<P: Provider>(
+async fn router<P: Provider>(
     service: ProviderService<P>,
     services: &Services,
     exit_on_shutdown: bool,
@@ -261,12 +261,11 @@ fn router<P: Provider>(
         .max_decoding_message_size(MAX_MESSAGE_SIZE)
         .max_encoding_message_size(MAX_MESSAGE_SIZE);
     let (health_reporter, health_svc) = tonic_health::server::health_reporter();
-    // go-plugin's health check asks for the service named "plugin".
-    tokio::spawn(async move {
-        health_reporter
-            .set_service_status("plugin", tonic_health::ServingStatus::Serving)
-            .await;
-    });
+    // go-plugin's health check asks for the service named "plugin". The status is
+    // set before the router exists, so no check can arrive before it.
+    health_reporter
+        .set_service_status("plugin", tonic_health::ServingStatus::Serving)
+        .await;
     let controller = Controller {
         shutdown: services.shutdown.clone(),
         exit_on_shutdown,
@@ -297,7 +296,7 @@ async fn run_managed<P: Provider>(building: Building<P>) -> Result<(), ServeErro
     let services = Services {
         shutdown: Arc::new(Notify::new()),
     };
-    let routes = router(building.finish()?, &services, true);
+    let routes = router(building.finish()?, &services, true).await;
 
     // The handshake: one line, then nothing more on stdout.
     let cert = server_tls
@@ -347,7 +346,7 @@ async fn run_debug<P: Provider>(
     let services = Services {
         shutdown: Arc::new(Notify::new()),
     };
-    let routes = router(building.finish()?, &services, false);
+    let routes = router(building.finish()?, &services, false).await;
     let reattach = serde_json::json!({
         opts.address: {
             "Protocol": "grpc",
