@@ -3,7 +3,7 @@
 //! the `--debug` mode that prints `TF_REATTACH_PROVIDERS`.
 
 use std::io::Write as _;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::pin::Pin;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -177,8 +177,6 @@ fn usage(opts: &ServeOptions) -> String {
 
 #[derive(Debug, thiserror::Error)]
 enum ServeError {
-    #[error("cannot create a socket directory: {0}")]
-    TempDir(std::io::Error),
     #[error("cannot listen on {path}: {source}")]
     Listen {
         path: PathBuf,
@@ -216,35 +214,53 @@ impl<P: Provider> Building<P> {
     }
 }
 
-/// The socket's folder: ours alone (0700, whatever the umask), so that no
-/// other user can reach the socket, which in `--debug` mode has no TLS.
-fn socket_dir() -> Result<tempfile::TempDir, ServeError> {
-    use std::os::unix::fs::PermissionsExt as _;
-    let mut b = tempfile::Builder::new();
-    b.prefix("plugin")
-        .permissions(std::fs::Permissions::from_mode(0o700));
-    let dir = match std::env::var_os("PLUGIN_UNIX_SOCKET_DIR").filter(|d| !d.is_empty()) {
-        Some(dir) => b.tempdir_in(dir),
-        None => b.tempdir(),
-    }
-    .map_err(ServeError::TempDir)?;
-    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700))
-        .map_err(ServeError::TempDir)?;
-    Ok(dir)
+/// The socket file, removed when the server ends (as go-plugin's listener
+/// removes its own).
+struct Socket {
+    path: PathBuf,
 }
 
-/// Listens on `plugin.sock` in `dir`, the socket readable and writable by
-/// us alone (0600).
-fn bind(dir: &Path) -> Result<(PathBuf, UnixListener), ServeError> {
-    use std::os::unix::fs::PermissionsExt as _;
-    let path = dir.join("plugin.sock");
-    let failed = |source| ServeError::Listen {
-        path: path.clone(),
-        source,
-    };
-    let listener = UnixListener::bind(&path).map_err(failed)?;
-    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).map_err(failed)?;
-    Ok((path, listener))
+impl Drop for Socket {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// Listens on a fresh `plugin*` socket in `PLUGIN_UNIX_SOCKET_DIR` or the
+/// temporary folder, as go-plugin does. The socket is created readable and
+/// writable by us alone (0600, whatever the umask: the mask is 177 while it is
+/// made), so that no other user can connect to it, which matters in `--debug`
+/// mode where it has no TLS. A file rather than a folder of our own: making a
+/// folder costs more than the rest of the socket's set-up together.
+fn bind() -> Result<(Socket, UnixListener), ServeError> {
+    let dir = std::env::var_os("PLUGIN_UNIX_SOCKET_DIR")
+        .filter(|d| !d.is_empty())
+        .map(PathBuf::from)
+        .unwrap_or_else(std::env::temp_dir);
+    let mut attempt = 0;
+    loop {
+        let path = dir.join(format!("plugin{:016x}", random_u64()));
+        // SAFETY: umask only swaps the process's file mode mask; no other
+        // thread creates files during start-up.
+        let previous = unsafe { libc::umask(0o177) };
+        let bound = UnixListener::bind(&path);
+        unsafe { libc::umask(previous) };
+        match bound {
+            Ok(listener) => return Ok((Socket { path }, listener)),
+            // Somebody's file by that name: draw another, as mkstemp does.
+            Err(e) if e.kind() == std::io::ErrorKind::AddrInUse && attempt < 16 => attempt += 1,
+            Err(source) => return Err(ServeError::Listen { path, source }),
+        }
+    }
+}
+
+/// A random number for a file name: std's hash keys are seeded from the
+/// operating system's randomness.
+fn random_u64() -> u64 {
+    use std::hash::{BuildHasher as _, Hasher as _};
+    let mut h = std::hash::RandomState::new().build_hasher();
+    h.write_u32(std::process::id());
+    h.finish()
 }
 
 /// Everything but the provider service: controller, stdio, broker, health.
@@ -282,8 +298,8 @@ async fn router<P: Provider>(
 }
 
 async fn run_managed<P: Provider>(building: Building<P>) -> Result<(), ServeError> {
-    let dir = socket_dir()?;
-    let (path, listener) = bind(dir.path())?;
+    let (socket, listener) = bind()?;
+    let path = socket.path.clone();
     let client_cert = std::env::var("PLUGIN_CLIENT_CERT")
         .ok()
         .filter(|c| !c.trim().is_empty());
@@ -333,7 +349,7 @@ async fn run_managed<P: Provider>(building: Building<P>) -> Result<(), ServeErro
             }
         }
     };
-    drop(dir);
+    drop(socket);
     result
 }
 
@@ -341,8 +357,8 @@ async fn run_debug<P: Provider>(
     opts: &ServeOptions,
     building: Building<P>,
 ) -> Result<(), ServeError> {
-    let dir = socket_dir()?;
-    let (path, listener) = bind(dir.path())?;
+    let (socket, listener) = bind()?;
+    let path = socket.path.clone();
     let services = Services {
         shutdown: Arc::new(Notify::new()),
     };
@@ -370,7 +386,7 @@ async fn run_debug<P: Provider>(
         r = server.serve_with_incoming(UnixListenerStream::new(listener)) => r.map_err(ServeError::from),
         _ = tokio::signal::ctrl_c() => Ok(()),
     };
-    drop(dir);
+    drop(socket);
     result
 }
 
