@@ -411,6 +411,32 @@ fn the_socket_is_ours_alone_where_go_plugin_asks() {
     assert_eq!(n, 6);
 }
 
+/// A client certificate that is no certificate: the plugin says so and exits
+/// without a handshake, leaving no socket behind.
+#[test]
+fn a_bad_client_certificate_is_named_and_leaves_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out = Command::new(provider_binary())
+        .env(COOKIE.0, COOKIE.1)
+        .env("PLUGIN_CLIENT_CERT", "not a certificate")
+        .env("PLUGIN_UNIX_SOCKET_DIR", dir.path())
+        .output()
+        .expect("run plugin");
+    assert!(!out.status.success());
+    assert!(
+        out.stdout.is_empty(),
+        "no handshake: {:?}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("PLUGIN_CLIENT_CERT"), "{stderr}");
+    assert_eq!(
+        std::fs::read_dir(dir.path()).expect("ls").count(),
+        0,
+        "socket left behind"
+    );
+}
+
 fn tonic_health_client(ch: Channel) -> tonic_health::pb::health_client::HealthClient<Channel> {
     tonic_health::pb::health_client::HealthClient::new(ch)
 }

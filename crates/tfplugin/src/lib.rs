@@ -12,6 +12,7 @@ pub mod server;
 pub mod validate;
 pub mod value;
 
+mod deferred;
 mod grpc;
 pub mod tls;
 pub mod typed;

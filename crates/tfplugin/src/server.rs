@@ -18,6 +18,7 @@ use tokio_stream::wrappers::{ReceiverStream, UnixListenerStream};
 use tonic::transport::server::Connected;
 use tonic::{Request, Response, Status, Streaming};
 
+use crate::deferred::{deferred, Deferred};
 use crate::framework::{Context, Provider};
 use crate::grpc::ProviderService;
 use crate::proto::plugin as gp;
@@ -79,8 +80,12 @@ pub fn serve<P: Provider>(
         return ExitCode::FAILURE;
     }
     crate::logging::init("provider", opts.log_targets);
-    let building = match Building::start(provider) {
-        Ok(b) => b,
+    // Terraform's certificate for AutoMTLS; none in `--debug` mode.
+    let client_cert = std::env::var("PLUGIN_CLIENT_CERT")
+        .ok()
+        .filter(|c| !debug && !c.trim().is_empty());
+    let start = match start_up(provider, client_cert) {
+        Ok(s) => s,
         Err(e) => {
             eprintln!("{}: {e}", opts.binary_name);
             return ExitCode::FAILURE;
@@ -98,9 +103,9 @@ pub fn serve<P: Provider>(
     };
     let result = runtime.block_on(async {
         if debug {
-            run_debug(opts, building).await
+            run_debug(opts, start.provider).await
         } else {
-            run_managed(building).await
+            run_managed(start).await
         }
     });
     match result {
@@ -190,28 +195,52 @@ enum ServeError {
     Stdout(std::io::Error),
     #[error("cannot start a thread: {0}")]
     Thread(std::io::Error),
-    #[error("the provider could not be built")]
-    Build,
+    #[error("the start-up thread ended before the TLS configuration was made")]
+    StartUp,
 }
 
-/// The provider service, built on a thread of its own while the runtime,
-/// the socket and the TLS certificate are made: deriving the schemas is the
-/// largest part of start-up, so the handshake waits only for the longer of
-/// the two, and the provider is ready when it is written.
-struct Building<P: Provider>(std::thread::JoinHandle<ProviderService<P>>);
+/// The provider's gRPC service as it is served: built on a thread of its own
+/// (deriving the schemas is the largest part of start-up), and answered once
+/// built. The handshake waits for none of it: Terraform's first call, after
+/// its own side of the TLS handshake, finds the service ready or waits.
+type Served<P> = Deferred<ProviderServer<ProviderService<P>>>;
 
-impl<P: Provider> Building<P> {
-    fn start(provider: impl FnOnce() -> P + Send + 'static) -> Result<Self, ServeError> {
-        std::thread::Builder::new()
-            .name("provider-build".into())
-            .spawn(move || ProviderService::new(provider(), Context::default()))
-            .map(Building)
-            .map_err(ServeError::Thread)
-    }
+/// The start-up work done off the main thread while it makes the runtime and
+/// the socket, in the order the handshake needs it: first the TLS
+/// configuration (the handshake line carries its certificate), then the
+/// provider's service.
+struct StartUp<P: Provider> {
+    tls: tokio::sync::oneshot::Receiver<Result<Option<tls::ServerTls>, tls::TlsError>>,
+    provider: Served<P>,
+}
 
-    fn finish(self) -> Result<ProviderService<P>, ServeError> {
-        self.0.join().map_err(|_| ServeError::Build)
-    }
+fn start_up<P: Provider>(
+    provider: impl FnOnce() -> P + Send + 'static,
+    client_cert: Option<String>,
+) -> Result<StartUp<P>, ServeError> {
+    let (tls_tx, tls_rx) = tokio::sync::oneshot::channel();
+    let (promise, served) = deferred();
+    std::thread::Builder::new()
+        .name("provider-build".into())
+        .spawn(move || {
+            let _ = tls_tx.send(client_cert.as_deref().map(server_tls).transpose());
+            let service = ProviderService::new(provider(), Context::default());
+            promise.keep(
+                ProviderServer::new(service)
+                    .max_decoding_message_size(MAX_MESSAGE_SIZE)
+                    .max_encoding_message_size(MAX_MESSAGE_SIZE),
+            );
+        })
+        .map_err(ServeError::Thread)?;
+    Ok(StartUp {
+        tls: tls_rx,
+        provider: served,
+    })
+}
+
+/// AutoMTLS's server side, accepting only the client certificate in `pem`.
+fn server_tls(pem: &str) -> Result<tls::ServerTls, tls::TlsError> {
+    tls::server_tls(tls::parse_pem_cert(pem)?)
 }
 
 /// The socket file, removed when the server ends (as go-plugin's listener
@@ -269,13 +298,10 @@ struct Services {
 }
 
 async fn router<P: Provider>(
-    service: ProviderService<P>,
+    provider: Served<P>,
     services: &Services,
     exit_on_shutdown: bool,
 ) -> tonic::service::Routes {
-    let provider_svc = ProviderServer::new(service)
-        .max_decoding_message_size(MAX_MESSAGE_SIZE)
-        .max_encoding_message_size(MAX_MESSAGE_SIZE);
     let (health_reporter, health_svc) = tonic_health::server::health_reporter();
     // go-plugin's health check asks for the service named "plugin". The status is
     // set before the router exists, so no check can arrive before it.
@@ -286,7 +312,7 @@ async fn router<P: Provider>(
         shutdown: services.shutdown.clone(),
         exit_on_shutdown,
     };
-    let mut routes = tonic::service::Routes::new(provider_svc);
+    let mut routes = tonic::service::Routes::new(provider);
     routes = routes
         .add_service(health_svc)
         .add_service(gp::grpc_controller_server::GrpcControllerServer::new(
@@ -297,22 +323,15 @@ async fn router<P: Provider>(
     routes
 }
 
-async fn run_managed<P: Provider>(building: Building<P>) -> Result<(), ServeError> {
+async fn run_managed<P: Provider>(start: StartUp<P>) -> Result<(), ServeError> {
     let (socket, listener) = bind()?;
     let path = socket.path.clone();
-    let client_cert = std::env::var("PLUGIN_CLIENT_CERT")
-        .ok()
-        .filter(|c| !c.trim().is_empty());
-    let server_tls = match client_cert {
-        Some(pem) => Some(tls::server_tls(tls::parse_pem_cert(&pem)?)?),
-        None => None,
-    };
     ignore_sigint();
-
     let services = Services {
         shutdown: Arc::new(Notify::new()),
     };
-    let routes = router(building.finish()?, &services, true).await;
+    let routes = router(start.provider, &services, true).await;
+    let server_tls = start.tls.await.map_err(|_| ServeError::StartUp)??;
 
     // The handshake: one line, then nothing more on stdout.
     let cert = server_tls
@@ -355,14 +374,14 @@ async fn run_managed<P: Provider>(building: Building<P>) -> Result<(), ServeErro
 
 async fn run_debug<P: Provider>(
     opts: &ServeOptions,
-    building: Building<P>,
+    provider: Served<P>,
 ) -> Result<(), ServeError> {
     let (socket, listener) = bind()?;
     let path = socket.path.clone();
     let services = Services {
         shutdown: Arc::new(Notify::new()),
     };
-    let routes = router(building.finish()?, &services, false).await;
+    let routes = router(provider, &services, false).await;
     let reattach = serde_json::json!({
         opts.address: {
             "Protocol": "grpc",
