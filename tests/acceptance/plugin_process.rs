@@ -223,6 +223,14 @@ fn runtime() -> tokio::runtime::Runtime {
         .expect("runtime")
 }
 
+/// The plugin answers GetProviderSchema over plain gRPC with its six types.
+fn assert_serves_schemas(plugin: &Plugin, what: &str) {
+    let n = runtime()
+        .block_on(async { schema_call(plain_channel(plugin).await).await })
+        .expect(what);
+    assert_eq!(n, 6, "{what}");
+}
+
 async fn schema_call(channel: Channel) -> Result<usize, tonic::Status> {
     let resp = ProviderClient::new(channel)
         .get_provider_schema(tfplugin::proto::tfplugin6::get_provider_schema::Request {})
@@ -303,11 +311,7 @@ fn no_client_cert_means_plain_grpc_and_no_cert_in_the_line() {
         plugin.server_cert.is_none(),
         "no certificate without PLUGIN_CLIENT_CERT"
     );
-    let rt = runtime();
-    let n = rt
-        .block_on(async { schema_call(plain_channel(&plugin).await).await })
-        .expect("plaintext schema");
-    assert_eq!(n, 6);
+    assert_serves_schemas(&plugin, "plaintext schema");
 }
 
 #[test]
@@ -354,11 +358,7 @@ fn sigint_is_ignored() {
         plugin.child.try_wait().expect("wait").is_none(),
         "SIGINT must not end the plugin"
     );
-    let rt = runtime();
-    let n = rt
-        .block_on(async { schema_call(plain_channel(&plugin).await).await })
-        .expect("still serving");
-    assert_eq!(n, 6);
+    assert_serves_schemas(&plugin, "still serving");
 }
 
 #[test]
@@ -404,11 +404,7 @@ fn the_socket_is_ours_alone_where_go_plugin_asks() {
         .permissions()
         .mode();
     assert_eq!(mode & 0o7777, 0o600, "the socket");
-    let rt = runtime();
-    let n = rt
-        .block_on(async { schema_call(plain_channel(&plugin).await).await })
-        .expect("serving on it");
-    assert_eq!(n, 6);
+    assert_serves_schemas(&plugin, "serving on it");
 }
 
 /// A client certificate that is no certificate: the plugin says so and exits
