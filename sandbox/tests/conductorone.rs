@@ -229,7 +229,7 @@ async fn access_tokens_expire_and_unknown_ones_are_refused() {
 async fn apps_create_get_list_page_update_delete() {
     let sb = start(&[]);
     let t = sb.token_with_secret().await;
-    let (s, body) = sb.c1("POST", "/api/v1/apps", &t, Some(json!({}))).await;
+    let (s, body) = sb.c1_empty("POST", "/api/v1/apps", &t).await;
     assert_eq!(
         (s, body["code"].as_i64()),
         (400, Some(3)),
@@ -323,12 +323,7 @@ async fn apps_create_get_list_page_update_delete() {
     assert_eq!(s, 404);
 
     let (s, _) = sb
-        .c1(
-            "DELETE",
-            &format!("/api/v1/apps/{}", ids[0]),
-            &t,
-            Some(json!({})),
-        )
+        .c1_empty("DELETE", &format!("/api/v1/apps/{}", ids[0]), &t)
         .await;
     assert_eq!(s, 200);
     let (s, body) = sb
@@ -530,11 +525,10 @@ async fn connectors_lifecycle_sync_and_secrets() {
 
     // force_sync restarts it.
     let (s, _) = sb
-        .c1(
+        .c1_empty(
             "POST",
             &format!("/api/v1/apps/{app}/connectors/{id}/force_sync"),
             &t,
-            Some(json!({})),
         )
         .await;
     assert_eq!(s, 200);
@@ -582,12 +576,7 @@ async fn connectors_lifecycle_sync_and_secrets() {
     assert_eq!(list["nextPageToken"], "");
 
     let (s, _) = sb
-        .c1(
-            "DELETE",
-            &format!("/api/v1/apps/{app}/connectors/{id}"),
-            &t,
-            Some(json!({})),
-        )
+        .c1_empty("DELETE", &format!("/api/v1/apps/{app}/connectors/{id}"), &t)
         .await;
     assert_eq!(s, 200);
     let (s, body) = sb
@@ -600,12 +589,7 @@ async fn connectors_lifecycle_sync_and_secrets() {
         .await;
     assert_eq!((s, body["code"].as_i64()), (404, Some(5)));
     let (s, _) = sb
-        .c1(
-            "DELETE",
-            &format!("/api/v1/apps/{app}/connectors/{id}"),
-            &t,
-            Some(json!({})),
-        )
+        .c1_empty("DELETE", &format!("/api/v1/apps/{app}/connectors/{id}"), &t)
         .await;
     assert_eq!(s, 404);
     assert_eq!(sb.state().await["connectors"].as_array().unwrap().len(), 0);
@@ -664,23 +648,17 @@ async fn revoked_token_sync_errors_and_delegated_connectors() {
     assert_eq!(s, 200);
     assert_eq!(body["connectorView"]["connector"]["displayName"], "Renamed");
     let (s, _) = sb
-        .c1(
+        .c1_empty(
             "POST",
             &format!("/api/v1/apps/{app}/connectors/{did}/force_sync"),
             &t,
-            Some(json!({})),
         )
         .await;
     assert_eq!(s, 400, "nothing to sync without config");
 
     // Deleting the app removes its connectors.
     let (s, _) = sb
-        .c1(
-            "DELETE",
-            &format!("/api/v1/apps/{app}"),
-            &t,
-            Some(json!({})),
-        )
+        .c1_empty("DELETE", &format!("/api/v1/apps/{app}"), &t)
         .await;
     assert_eq!(s, 200);
     let state = sb.state().await;
@@ -1051,11 +1029,10 @@ async fn revoking_a_token_breaks_segment_and_the_next_sync() {
     let (s, _, body) = sb.seg_get("/", &owner).await;
     assert_eq!(s, 401, "{body}");
 
-    sb.c1(
+    sb.c1_empty(
         "POST",
         &format!("/api/v1/apps/{app}/connectors/{id}/force_sync"),
         &t,
-        Some(json!({})),
     )
     .await;
     let (_, got) = sync_ended(&sb, &app, &id, &t).await;
@@ -1112,11 +1089,10 @@ async fn paused_connector(mode: &str) {
     let (app, id) = configured_connector(&sb, &t, &owner).await;
     sync_ended(&sb, &app, &id, &t).await;
     let (s, _) = sb
-        .c1(
+        .c1_empty(
             "POST",
             &format!("/api/v1/apps/{app}/connectors/{id}/pause"),
             &t,
-            Some(json!({})),
         )
         .await;
     assert_eq!(s, 200);
@@ -1135,11 +1111,10 @@ async fn paused_connector(mode: &str) {
         }
     }
     // A forced sync is queued, and does not run while paused.
-    sb.c1(
+    sb.c1_empty(
         "POST",
         &format!("/api/v1/apps/{app}/connectors/{id}/force_sync"),
         &t,
-        Some(json!({})),
     )
     .await;
     let (_, got) = get().await;
@@ -1148,11 +1123,10 @@ async fn paused_connector(mode: &str) {
         "SYNC_STATUS_RUNNING"
     );
     let (s, _) = sb
-        .c1(
+        .c1_empty(
             "POST",
             &format!("/api/v1/apps/{app}/connectors/{id}/resume"),
             &t,
-            Some(json!({})),
         )
         .await;
     assert_eq!(s, 200);

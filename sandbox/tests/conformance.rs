@@ -362,43 +362,19 @@ async fn every_endpoint_answers_as_the_spec_says() {
         Some(json!({ "catalogId": "nope" })),
     )
     .await;
-    call(
-        &sb,
-        &mut c,
-        "POST",
-        &format!("/api/v1/apps/{app_id}/connectors/{cid}/force_sync"),
-        &t,
-        Some(json!({})),
-    )
-    .await;
-    call(
-        &sb,
-        &mut c,
-        "POST",
-        &format!("/api/v1/apps/{app_id}/connectors/{did}/force_sync"),
-        &t,
-        Some(json!({})),
-    )
-    .await;
-    for op in ["pause", "resume"] {
-        call(
-            &sb,
-            &mut c,
-            "POST",
-            &format!("/api/v1/apps/{app_id}/connectors/{cid}/{op}"),
-            &t,
-            Some(json!({})),
-        )
-        .await;
-        call(
-            &sb,
-            &mut c,
-            "POST",
-            &format!("/api/v1/apps/{app_id}/connectors/nope/{op}"),
-            &t,
-            Some(json!({})),
-        )
-        .await;
+    // The connector operations that take an empty body, on a connector that
+    // exists (or, for force_sync, one without config) and on one that does not.
+    let ops = [
+        (cid.as_str(), "force_sync"),
+        (did.as_str(), "force_sync"),
+        (cid.as_str(), "pause"),
+        ("nope", "pause"),
+        (cid.as_str(), "resume"),
+        ("nope", "resume"),
+    ];
+    for (id, op) in ops {
+        let path = format!("/api/v1/apps/{app_id}/connectors/{id}/{op}");
+        call(&sb, &mut c, "POST", &path, &t, Some(json!({}))).await;
     }
     call(&sb, &mut c, "GET", "/api/v1/users", &t, None).await;
     let admin = sb.var("CONDUCTORONE_SANDBOX_ADMIN_USER_ID").to_string();

@@ -161,6 +161,12 @@ impl Sandbox {
         (status, r.json::<Value>().await.unwrap_or(Value::Null))
     }
 
+    /// Calls the ConductorOne API with an empty JSON object as the body (its
+    /// operations that take no arguments: delete, force sync, pause, resume).
+    pub async fn c1_empty(&self, method: &str, path: &str, token: &str) -> (u16, Value) {
+        self.c1(method, path, token, Some(json!({}))).await
+    }
+
     pub async fn state(&self) -> Value {
         self.http
             .get(format!("{}/__sandbox/state", self.base()))
