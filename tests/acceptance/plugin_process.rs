@@ -14,7 +14,8 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, SignatureScheme};
 use tfplugin::proto::plugin::grpc_controller_client::GrpcControllerClient;
 use tfplugin::proto::tfplugin6::provider_client::ProviderClient;
-use tokio::net::UnixStream;
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::{TcpStream, UnixStream};
 use tonic::transport::{Channel, Endpoint};
 
 use crate::harness::{each_terraform, provider_binary, WorkDir};
@@ -24,9 +25,36 @@ const COOKIE: (&str, &str) = (
     "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2",
 );
 
+/// Where the handshake line says the plugin listens.
+#[derive(Clone, Debug)]
+enum Addr {
+    Unix(PathBuf),
+    Tcp(std::net::SocketAddr),
+}
+
+trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
+
+impl Addr {
+    async fn connect(&self) -> std::io::Result<Box<dyn Io>> {
+        Ok(match self {
+            Addr::Unix(p) => Box::new(UnixStream::connect(p).await?),
+            Addr::Tcp(a) => Box::new(TcpStream::connect(a).await?),
+        })
+    }
+
+    /// The socket's path (the tests of unix sockets).
+    fn socket(&self) -> &std::path::Path {
+        match self {
+            Addr::Unix(p) => p,
+            Addr::Tcp(a) => panic!("served on tcp {a}, not a unix socket"),
+        }
+    }
+}
+
 struct Plugin {
     child: Child,
-    socket: PathBuf,
+    addr: Addr,
     server_cert: Option<Vec<u8>>,
     stderr: Arc<Mutex<String>>,
 }
@@ -78,7 +106,12 @@ fn start_plugin_by(mut cmd: Command, client_cert_pem: Option<&str>) -> Plugin {
     stdout.read_line(&mut line).expect("handshake line");
     let parts: Vec<&str> = line.trim_end().split('|').collect();
     assert_eq!(parts.len(), 6, "handshake line {line:?}");
-    assert_eq!(&parts[..3], ["1", "6", "unix"], "handshake line {line:?}");
+    assert_eq!(&parts[..2], ["1", "6"], "handshake line {line:?}");
+    let addr = match parts[2] {
+        "unix" => Addr::Unix(PathBuf::from(parts[3])),
+        "tcp" => Addr::Tcp(parts[3].parse().expect("host:port")),
+        other => panic!("network {other:?} in handshake line {line:?}"),
+    };
     assert_eq!(parts[4], "grpc");
     let server_cert = if parts[5].is_empty() {
         None
@@ -97,7 +130,7 @@ fn start_plugin_by(mut cmd: Command, client_cert_pem: Option<&str>) -> Plugin {
     let _ = collect(stdout);
     Plugin {
         child,
-        socket: PathBuf::from(parts[3]),
+        addr,
         server_cert,
         stderr,
     }
@@ -188,13 +221,13 @@ async fn tls_channel(
     };
     config.alpn_protocols = vec![b"h2".to_vec()];
     let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
-    let socket = plugin.socket.clone();
+    let addr = plugin.addr.clone();
     let channel = Endpoint::from_static("http://localhost")
         .connect_with_connector(tower::service_fn(move |_| {
             let connector = connector.clone();
-            let socket = socket.clone();
+            let addr = addr.clone();
             async move {
-                let stream = UnixStream::connect(&socket).await?;
+                let stream = addr.connect().await?;
                 let tls = connector
                     .connect(ServerName::try_from("localhost").expect("name"), stream)
                     .await?;
@@ -206,14 +239,19 @@ async fn tls_channel(
 }
 
 async fn plain_channel(plugin: &Plugin) -> Channel {
-    let socket = plugin.socket.clone();
-    Endpoint::from_static("http://localhost")
-        .connect_with_connector(tower::service_fn(move |_| {
-            let socket = socket.clone();
-            async move { Ok::<_, std::io::Error>(TokioIo::new(UnixStream::connect(&socket).await?)) }
-        }))
+    try_plain_channel(plugin)
         .await
         .expect("plaintext connection")
+}
+
+async fn try_plain_channel(plugin: &Plugin) -> Result<Channel, tonic::transport::Error> {
+    let addr = plugin.addr.clone();
+    Endpoint::from_static("http://localhost")
+        .connect_with_connector(tower::service_fn(move |_| {
+            let addr = addr.clone();
+            async move { Ok::<_, std::io::Error>(TokioIo::new(addr.connect().await?)) }
+        }))
+        .await
 }
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -339,7 +377,7 @@ fn shutdown_ends_the_process_within_100ms() {
         elapsed < Duration::from_millis(100),
         "Shutdown took {elapsed:?}"
     );
-    assert!(!plugin.socket.exists(), "socket removed on exit");
+    assert!(!plugin.addr.socket().exists(), "socket removed on exit");
 }
 
 #[test]
@@ -398,8 +436,8 @@ fn the_socket_is_ours_alone_where_go_plugin_asks() {
         .arg(provider_binary())
         .env("PLUGIN_UNIX_SOCKET_DIR", dir.path());
     let plugin = start_plugin_by(cmd, None);
-    assert_eq!(plugin.socket.parent(), Some(dir.path()));
-    let mode = std::fs::metadata(&plugin.socket)
+    assert_eq!(plugin.addr.socket().parent(), Some(dir.path()));
+    let mode = std::fs::metadata(plugin.addr.socket())
         .expect("stat")
         .permissions()
         .mode();
@@ -439,6 +477,17 @@ fn tonic_health_client(ch: Channel) -> tonic_health::pb::health_client::HealthCl
 
 #[test]
 fn debug_mode_prints_reattach_and_terraform_plans_through_it() {
+    debug_mode_through("unix");
+}
+
+/// `--debug` over go-plugin's TCP transport (Windows' own): plain TCP on
+/// 127.0.0.1, which Terraform reattaches to.
+#[test]
+fn debug_mode_over_tcp_reattaches_terraform() {
+    debug_mode_through("tcp");
+}
+
+fn debug_mode_through(transport: &str) {
     let mock = crate::mock_http::serve(
         "debug-token",
         r#"{"data":{"workspace":{"id":"ws_9","name":"Debug","slug":"debug-ws"}}}"#,
@@ -448,6 +497,7 @@ fn debug_mode_prints_reattach_and_terraform_plans_through_it() {
         .args(["-c", "umask 000; exec \"$0\" --debug"])
         .arg(provider_binary())
         .env_remove(COOKIE.0)
+        .env("PLUGIN_TRANSPORT", transport)
         .env("TF_LOG_PROVIDER", "debug")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -471,10 +521,14 @@ fn debug_mode_prints_reattach_and_terraform_plans_through_it() {
     let entry = &j["registry.terraform.io/seed/conductorone"];
     assert_eq!(entry["Protocol"], "grpc");
     assert_eq!(entry["ProtocolVersion"], 6);
-    assert_eq!(entry["Addr"]["Network"], "unix");
-    {
+    assert_eq!(entry["Addr"]["Network"], transport);
+    let address = entry["Addr"]["String"].as_str().expect("address");
+    if transport == "tcp" {
+        let addr: std::net::SocketAddr = address.parse().expect("host:port");
+        assert!(addr.ip().is_loopback(), "{addr}");
+    } else {
         use std::os::unix::fs::PermissionsExt as _;
-        let socket = PathBuf::from(entry["Addr"]["String"].as_str().expect("socket path"));
+        let socket = PathBuf::from(address);
         let mode =
             |p: &std::path::Path| std::fs::metadata(p).expect("stat").permissions().mode() & 0o7777;
         assert_eq!(mode(&socket), 0o600, "the socket");
@@ -522,5 +576,116 @@ fn debug_mode_prints_reattach_and_terraform_plans_through_it() {
     assert!(
         log.contains("\"@level\":\"debug\""),
         "hclog JSON lines:\n{log}"
+    );
+}
+
+/// A plugin started with `env`, expected to refuse to start: its stderr.
+fn refused_start(env: &[(&str, &str)]) -> String {
+    let mut cmd = Command::new(provider_binary());
+    cmd.env(COOKIE.0, COOKIE.1).env_remove("PLUGIN_CLIENT_CERT");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().expect("run plugin");
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(
+        out.stdout.is_empty(),
+        "no handshake: {:?}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// go-plugin's TCP transport (its only one on Windows; `PLUGIN_TRANSPORT=tcp`
+/// here): 127.0.0.1, a port in Terraform's range, AutoMTLS as on the socket.
+/// The pinned certificate gets the schema; no certificate, another one, or
+/// no TLS at all gets nothing.
+#[test]
+fn tcp_serves_pinned_mtls_on_loopback_in_the_port_range() {
+    let (good_cert, good_key) = terraform_like_cert();
+    let (other_cert, other_key) = terraform_like_cert();
+    let mut cmd = Command::new(provider_binary());
+    cmd.env("PLUGIN_TRANSPORT", "tcp")
+        .env("PLUGIN_MIN_PORT", "10000")
+        .env("PLUGIN_MAX_PORT", "25000");
+    let plugin = start_plugin_by(cmd, Some(&pem(&good_cert)));
+    let Addr::Tcp(addr) = plugin.addr else {
+        panic!("not served on tcp: {:?}", plugin.addr)
+    };
+    assert_eq!(addr.ip(), std::net::Ipv4Addr::LOCALHOST, "{addr}");
+    assert!((10000..=25000).contains(&addr.port()), "{addr}");
+    let rt = runtime();
+    let n = rt
+        .block_on(async {
+            let ch = tls_channel(&plugin, Some((good_cert, good_key))).await?;
+            Ok::<_, Box<dyn std::error::Error + Send + Sync>>(schema_call(ch).await?)
+        })
+        .expect("the pinned certificate gets the schema over tcp");
+    assert_eq!(n, 6);
+    for (what, client) in [
+        ("no certificate", None),
+        ("another certificate", Some((other_cert, other_key))),
+    ] {
+        let refused = rt.block_on(async {
+            match tls_channel(&plugin, client).await {
+                Ok(ch) => schema_call(ch).await.map_err(|e| e.to_string()),
+                Err(e) => Err(e.to_string()),
+            }
+        });
+        assert!(refused.is_err(), "{what} must be refused over tcp");
+    }
+    let plain = rt.block_on(async {
+        match try_plain_channel(&plugin).await {
+            Ok(ch) => schema_call(ch).await.map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        }
+    });
+    assert!(plain.is_err(), "plaintext gRPC must be refused over tcp");
+}
+
+/// Every local user can reach a TCP port: without Terraform's certificate
+/// to pin, the plugin refuses to serve TCP (plain TCP is for --debug).
+#[test]
+fn plain_tcp_is_refused_outside_debug_mode() {
+    let stderr = refused_start(&[("PLUGIN_TRANSPORT", "tcp")]);
+    assert!(stderr.contains("refusing to serve plain TCP"), "{stderr}");
+    assert!(stderr.contains("PLUGIN_CLIENT_CERT"), "{stderr}");
+}
+
+/// go-plugin's rules and words for the port range, and a transport name
+/// that is neither.
+#[test]
+fn port_range_and_transport_errors_are_clear() {
+    let held = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = held.local_addr().expect("addr").port().to_string();
+    let tcp = ("PLUGIN_TRANSPORT", "tcp");
+    let cert = ("PLUGIN_CLIENT_CERT", "");
+    let full = refused_start(&[
+        tcp,
+        cert,
+        ("PLUGIN_MIN_PORT", &port),
+        ("PLUGIN_MAX_PORT", &port),
+    ]);
+    assert!(full.contains("couldn't bind plugin TCP listener"), "{full}");
+    let order = refused_start(&[
+        tcp,
+        ("PLUGIN_MIN_PORT", "20000"),
+        ("PLUGIN_MAX_PORT", "10000"),
+    ]);
+    assert!(
+        order.contains(
+            "PLUGIN_MIN_PORT value of 20000 is greater than PLUGIN_MAX_PORT value of 10000"
+        ),
+        "{order}"
+    );
+    let nan = refused_start(&[tcp, ("PLUGIN_MAX_PORT", "lots")]);
+    assert!(
+        nan.contains("PLUGIN_MAX_PORT") && nan.contains("\"lots\""),
+        "{nan}"
+    );
+    let other = refused_start(&[("PLUGIN_TRANSPORT", "pipe")]);
+    assert!(
+        other.contains("PLUGIN_TRANSPORT must be \"unix\" or \"tcp\""),
+        "{other}"
     );
 }

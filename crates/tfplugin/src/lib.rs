@@ -14,7 +14,9 @@ pub mod value;
 
 mod deferred;
 mod grpc;
+mod platform;
 pub mod tls;
+pub mod transport;
 pub mod typed;
 
 /// Generated protocol types.

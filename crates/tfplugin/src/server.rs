@@ -3,27 +3,23 @@
 //! the `--debug` mode that prints `TF_REATTACH_PROVIDERS`.
 
 use std::io::Write as _;
-use std::path::PathBuf;
 use std::pin::Pin;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::task::{Context as TaskContext, Poll};
 use std::time::Duration;
 
 use base64::Engine as _;
-use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::{UnixListener, UnixStream};
-use tokio::sync::{mpsc, Notify};
-use tokio_stream::wrappers::{ReceiverStream, UnixListenerStream};
-use tonic::transport::server::Connected;
+use tokio::sync::Notify;
 use tonic::{Request, Response, Status, Streaming};
 
 use crate::deferred::{deferred, Deferred};
 use crate::framework::{Context, Provider};
 use crate::grpc::ProviderService;
+use crate::platform;
 use crate::proto::plugin as gp;
 use crate::proto::tfplugin6::provider_server::ProviderServer;
 use crate::tls;
+use crate::transport::{self, Listener, Network, TransportError};
 
 /// The cookie Terraform sets so that plugins know they were started by it.
 pub const MAGIC_COOKIE_KEY: &str = "TF_PLUGIN_MAGIC_COOKIE";
@@ -135,38 +131,13 @@ pub fn serve<P: Provider>(
 /// level), so that benchmarks and tests can tell the provider's own share
 /// of a Terraform run.
 fn log_cpu_time() {
-    // SAFETY: getrusage only writes the struct we pass.
-    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
-    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut ru) } != 0 {
-        return;
-    }
-    // The field types differ between platforms (i32 microseconds on macOS).
-    #[allow(clippy::useless_conversion)]
-    let us = |t: libc::timeval| i64::from(t.tv_sec) * 1_000_000 + i64::from(t.tv_usec);
-    tracing::debug!(
-        cpu_user_us = us(ru.ru_utime),
-        cpu_system_us = us(ru.ru_stime),
-        max_rss_kib = max_rss_kib(&ru),
-        "plugin process exiting"
-    );
-}
-
-/// The peak resident set in KiB: this program's own (`VmHWM` on Linux;
-/// `ru_maxrss` there would count the memory of the process that started us,
-/// kept across `exec`), else `ru_maxrss` (macOS counts it in bytes).
-#[allow(clippy::useless_conversion)]
-fn max_rss_kib(ru: &libc::rusage) -> i64 {
-    let hwm = std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            let line = s.lines().find(|l| l.starts_with("VmHWM:"))?;
-            line.split_whitespace().nth(1)?.parse::<i64>().ok()
-        });
-    let raw = i64::from(ru.ru_maxrss);
-    match hwm {
-        Some(kib) => kib,
-        None if cfg!(target_os = "macos") => raw / 1024,
-        None => raw,
+    if let Some(u) = platform::usage() {
+        tracing::debug!(
+            cpu_user_us = u.cpu_user_us,
+            cpu_system_us = u.cpu_system_us,
+            max_rss_kib = u.max_rss_kib,
+            "plugin process exiting"
+        );
     }
 }
 
@@ -188,11 +159,10 @@ fn usage(opts: &ServeOptions) -> String {
 
 #[derive(Debug, thiserror::Error)]
 enum ServeError {
-    #[error("cannot listen on {path}: {source}")]
-    Listen {
-        path: PathBuf,
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Transport(#[from] TransportError),
+    #[error("refusing to serve plain TCP, which every local user can reach: Terraform gave no client certificate (PLUGIN_CLIENT_CERT); plain TCP is for --debug mode")]
+    PlainTcp,
     #[error(transparent)]
     Tls(#[from] tls::TlsError),
     #[error("gRPC server failed: {0}")]
@@ -249,55 +219,6 @@ fn server_tls(pem: &str) -> Result<tls::ServerTls, tls::TlsError> {
     tls::server_tls(tls::parse_pem_cert(pem)?)
 }
 
-/// The socket file, removed when the server ends (as go-plugin's listener
-/// removes its own).
-struct Socket {
-    path: PathBuf,
-}
-
-impl Drop for Socket {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
-    }
-}
-
-/// Listens on a fresh `plugin*` socket in `PLUGIN_UNIX_SOCKET_DIR` or the
-/// temporary folder, as go-plugin does. The socket is created readable and
-/// writable by us alone (0600, whatever the umask: the mask is 177 while it is
-/// made), so that no other user can connect to it, which matters in `--debug`
-/// mode where it has no TLS. A file rather than a folder of our own: making a
-/// folder costs more than the rest of the socket's set-up together.
-fn bind() -> Result<(Socket, UnixListener), ServeError> {
-    let dir = std::env::var_os("PLUGIN_UNIX_SOCKET_DIR")
-        .filter(|d| !d.is_empty())
-        .map(PathBuf::from)
-        .unwrap_or_else(std::env::temp_dir);
-    let mut attempt = 0;
-    loop {
-        let path = dir.join(format!("plugin{:016x}", random_u64()));
-        // SAFETY: umask only swaps the process's file mode mask; no other
-        // thread creates files during start-up.
-        let previous = unsafe { libc::umask(0o177) };
-        let bound = UnixListener::bind(&path);
-        unsafe { libc::umask(previous) };
-        match bound {
-            Ok(listener) => return Ok((Socket { path }, listener)),
-            // Somebody's file by that name: draw another, as mkstemp does.
-            Err(e) if e.kind() == std::io::ErrorKind::AddrInUse && attempt < 16 => attempt += 1,
-            Err(source) => return Err(ServeError::Listen { path, source }),
-        }
-    }
-}
-
-/// A random number for a file name: std's hash keys are seeded from the
-/// operating system's randomness.
-fn random_u64() -> u64 {
-    use std::hash::{BuildHasher as _, Hasher as _};
-    let mut h = std::hash::RandomState::new().build_hasher();
-    h.write_u32(std::process::id());
-    h.finish()
-}
-
 /// Everything but the provider service: controller, stdio, broker, health.
 struct Services {
     shutdown: Arc<Notify>,
@@ -329,61 +250,63 @@ async fn router<P: Provider>(
     routes
 }
 
+/// The transport `PLUGIN_TRANSPORT` names, else this system's default.
+fn listen() -> Result<Listener, ServeError> {
+    let chosen = std::env::var(transport::TRANSPORT_VAR).ok();
+    let network = transport::chosen_network(chosen.as_deref())?;
+    Ok(Listener::bind(network)?)
+}
+
 async fn run_managed<P: Provider>(start: StartUp<P>) -> Result<(), ServeError> {
-    let (socket, listener) = bind()?;
-    let path = socket.path.clone();
-    ignore_sigint();
+    let listener = listen()?;
+    platform::ignore_interrupts();
     let services = Services {
         shutdown: Arc::new(Notify::new()),
     };
     let routes = router(start.provider, &services, true).await;
     let server_tls = start.tls.await.map_err(|_| ServeError::StartUp)??;
+    if server_tls.is_none() && listener.network() == Network::Tcp {
+        return Err(ServeError::PlainTcp);
+    }
 
     // The handshake: one line, then nothing more on stdout.
     let cert = server_tls
         .as_ref()
         .map(|t| base64::engine::general_purpose::STANDARD_NO_PAD.encode(&t.cert_der))
         .unwrap_or_default();
-    let line = format!(
-        "{CORE_PROTOCOL_VERSION}|{APP_PROTOCOL_VERSION}|unix|{}|grpc|{cert}\n",
-        path.display()
-    );
+    let (network, address) = (listener.network().as_str(), listener.address());
+    let line =
+        format!("{CORE_PROTOCOL_VERSION}|{APP_PROTOCOL_VERSION}|{network}|{address}|grpc|{cert}\n");
     {
         let mut out = std::io::stdout().lock();
         out.write_all(line.as_bytes())
             .and_then(|()| out.flush())
             .map_err(ServeError::Stdout)?;
     }
-    tracing::debug!(socket = %path.display(), mtls = server_tls.is_some(), "plugin server started");
+    tracing::debug!(
+        network,
+        address,
+        mtls = server_tls.is_some(),
+        "plugin server started"
+    );
 
-    let mut server = tonic::transport::Server::builder();
+    let (incoming, accepting) = transport::incoming(listener, server_tls.map(|t| t.config));
     let shutdown = services.shutdown.clone();
-    let result = match server_tls {
-        Some(t) => {
-            let incoming = tls_incoming(listener, t.config);
-            tokio::select! {
-                r = server.add_routes(routes).serve_with_incoming(incoming) => r.map_err(ServeError::from),
-                () = shutdown.notified() => Ok(()),
-            }
-        }
-        None => {
-            let incoming = UnixListenerStream::new(listener);
-            tokio::select! {
-                r = server.add_routes(routes).serve_with_incoming(incoming) => r.map_err(ServeError::from),
-                () = shutdown.notified() => Ok(()),
-            }
-        }
-    };
-    drop(socket);
-    result
+    let server = tonic::transport::Server::builder().add_routes(routes);
+    // Whichever ends first, the listener (and a socket's file) goes with
+    // `accepting` as this returns.
+    tokio::select! {
+        r = server.serve_with_incoming(incoming) => r.map_err(ServeError::from),
+        () = accepting => Ok(()),
+        () = shutdown.notified() => Ok(()),
+    }
 }
 
 async fn run_debug<P: Provider>(
     opts: &ServeOptions,
     provider: Served<P>,
 ) -> Result<(), ServeError> {
-    let (socket, listener) = bind()?;
-    let path = socket.path.clone();
+    let listener = listen()?;
     let services = Services {
         shutdown: Arc::new(Notify::new()),
     };
@@ -394,7 +317,7 @@ async fn run_debug<P: Provider>(
             "ProtocolVersion": APP_PROTOCOL_VERSION,
             "Pid": std::process::id(),
             "Test": true,
-            "Addr": { "Network": "unix", "String": path.display().to_string() },
+            "Addr": { "Network": listener.network().as_str(), "String": listener.address() },
         }
     });
     {
@@ -407,107 +330,11 @@ async fn run_debug<P: Provider>(
             .map_err(ServeError::Stdout)?;
     }
     let server = tonic::transport::Server::builder().add_routes(routes);
-    let result = tokio::select! {
-        r = server.serve_with_incoming(UnixListenerStream::new(listener)) => r.map_err(ServeError::from),
-        _ = tokio::signal::ctrl_c() => Ok(()),
-    };
-    drop(socket);
-    result
-}
-
-/// Ctrl-C in a terminal reaches the whole process group; Terraform asks us to
-/// stop with `StopProvider` instead, so the signal itself is ignored.
-fn ignore_sigint() {
-    use tokio::signal::unix::{signal, SignalKind};
-    match signal(SignalKind::interrupt()) {
-        Ok(mut s) => {
-            tokio::spawn(async move {
-                while s.recv().await.is_some() {
-                    tracing::debug!("ignoring SIGINT; Terraform stops providers with StopProvider");
-                }
-            });
-        }
-        Err(e) => tracing::warn!(error = %e, "cannot install the SIGINT handler"),
-    }
-}
-
-/// Accepts connections and completes each TLS handshake in its own task, so a
-/// slow or refused client never holds up the others.
-fn tls_incoming(
-    listener: UnixListener,
-    config: Arc<rustls::ServerConfig>,
-) -> ReceiverStream<Result<TlsConn, std::io::Error>> {
-    let (tx, rx) = mpsc::channel(16);
-    let acceptor = tokio_rustls::TlsAcceptor::from(config);
-    tokio::spawn(async move {
-        loop {
-            let (stream, _) = match listener.accept().await {
-                Ok(s) => s,
-                Err(e) => {
-                    tracing::warn!(error = %e, "accept failed");
-                    tokio::time::sleep(Duration::from_millis(10)).await;
-                    continue;
-                }
-            };
-            let acceptor = acceptor.clone();
-            let tx = tx.clone();
-            tokio::spawn(async move {
-                match acceptor.accept(stream).await {
-                    Ok(tls) => {
-                        let _ = tx.send(Ok(TlsConn(tls))).await;
-                    }
-                    Err(e) => tracing::warn!(error = %e, "TLS handshake refused"),
-                }
-            });
-        }
-    });
-    ReceiverStream::new(rx)
-}
-
-/// A TLS connection over the unix socket, as tonic wants it.
-pub struct TlsConn(tokio_rustls::server::TlsStream<UnixStream>);
-
-impl Connected for TlsConn {
-    type ConnectInfo = ();
-    fn connect_info(&self) -> Self::ConnectInfo {}
-}
-
-impl AsyncRead for TlsConn {
-    fn poll_read(
-        mut self: Pin<&mut Self>,
-        cx: &mut TaskContext<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.0).poll_read(cx, buf)
-    }
-}
-
-impl AsyncWrite for TlsConn {
-    fn poll_write(
-        mut self: Pin<&mut Self>,
-        cx: &mut TaskContext<'_>,
-        buf: &[u8],
-    ) -> Poll<std::io::Result<usize>> {
-        Pin::new(&mut self.0).poll_write(cx, buf)
-    }
-    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut TaskContext<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.0).poll_flush(cx)
-    }
-    fn poll_shutdown(
-        mut self: Pin<&mut Self>,
-        cx: &mut TaskContext<'_>,
-    ) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.0).poll_shutdown(cx)
-    }
-    fn poll_write_vectored(
-        mut self: Pin<&mut Self>,
-        cx: &mut TaskContext<'_>,
-        bufs: &[std::io::IoSlice<'_>],
-    ) -> Poll<std::io::Result<usize>> {
-        Pin::new(&mut self.0).poll_write_vectored(cx, bufs)
-    }
-    fn is_write_vectored(&self) -> bool {
-        self.0.is_write_vectored()
+    let (incoming, accepting) = transport::incoming(listener, None);
+    tokio::select! {
+        r = server.serve_with_incoming(incoming) => r.map_err(ServeError::from),
+        () = accepting => Ok(()),
+        () = platform::interrupted() => Ok(()),
     }
 }
 
