@@ -12,6 +12,7 @@ mod hostile;
 mod load;
 mod mock_http;
 mod older_terraform;
+mod platforms;
 mod plugin_process;
 mod provider_config;
 mod query;

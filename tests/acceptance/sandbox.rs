@@ -23,11 +23,16 @@ pub fn spec_dir() -> PathBuf {
 pub struct Sandbox {
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
+    process: Option<std::process::Child>,
     pub env: HashMap<String, String>,
 }
 
 impl Drop for Sandbox {
     fn drop(&mut self) {
+        if let Some(mut p) = self.process.take() {
+            let _ = p.kill();
+            let _ = p.wait();
+        }
         if let Some(stop) = self.stop.take() {
             let _ = stop.send(());
         }
@@ -80,6 +85,42 @@ impl Sandbox {
         Sandbox {
             stop: Some(stop_tx),
             thread: Some(thread),
+            process: None,
+            env,
+        }
+    }
+
+    /// A sandbox binary run as users run it (`cmd`, which must write its
+    /// env lines to `env_file`), stopped when dropped.
+    pub fn spawn(mut cmd: std::process::Command, env_file: &std::path::Path) -> Sandbox {
+        let mut child = cmd
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("cannot start the sandbox {cmd:?}: {e}"));
+        let started = std::time::Instant::now();
+        while !env_file.exists() {
+            if let Some(status) = child.try_wait().expect("wait") {
+                panic!("the sandbox {cmd:?} exited: {status}");
+            }
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(120),
+                "the sandbox {cmd:?} wrote no {} in 120 s",
+                env_file.display()
+            );
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let env = std::fs::read_to_string(env_file)
+            .expect("env file")
+            .lines()
+            .filter_map(|l| {
+                l.split_once('=')
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+            })
+            .collect();
+        Sandbox {
+            stop: None,
+            thread: None,
+            process: Some(child),
             env,
         }
     }
