@@ -5,7 +5,7 @@ CARGO ?= cargo
 # Terraform versions the acceptance suite must run under; .ci/run requires both.
 TF_ACC_REQUIRE ?= 1.15.5
 
-.PHONY: all build test tools fmt-check deny lint demo docs package bench fuzz clean
+.PHONY: all build test tools fmt-check deny lint demo docs package cross-check cross-acceptance bench fuzz clean
 
 all: build
 
@@ -24,9 +24,19 @@ deny:
 fmt-check:
 	$(CARGO) fmt --all -- --check
 
-## Every test: unit, property, fuzz (a few seconds) and acceptance (real Terraform, each version).
+## Every test: unit, property, fuzz (a few seconds) and acceptance (real Terraform, each version),
+## then the other platforms' builds (Windows and macOS compile, the Linux binary static).
 test: tools fmt-check deny
 	TF_ACC_REQUIRE=$(TF_ACC_REQUIRE) $(CARGO) test --locked --workspace
+	bash scripts/cross-check.sh
+
+## The provider and the sandbox compile for Windows and macOS; the Linux build is static and starts in an empty root.
+cross-check:
+	bash scripts/cross-check.sh
+
+## Every platform this machine builds, packaged, then run under real Terraform (qemu-user, Wine).
+cross-acceptance:
+	PLATFORMS="$(PLATFORMS)" bash scripts/cross-acceptance.sh
 
 lint:
 	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
@@ -39,9 +49,11 @@ demo: tools
 docs:
 	$(CARGO) run --locked -q --bin docgen
 
-## This platform's release archive, checksums and manifest, named as goreleaser names them.
+## Release archives, checksums and manifest, named as goreleaser names them: this platform's,
+## or PLATFORMS="linux_amd64 windows_amd64 ..." (or all) built with scripts/cross.sh.
+PLATFORMS ?=
 package:
-	bash scripts/package.sh
+	PLATFORMS="$(PLATFORMS)" bash scripts/package.sh
 
 ## The fuzz harness (tests/fuzz.rs) for FUZZ_SECONDS (default ten minutes), optimized.
 FUZZ_SECONDS ?= 600

@@ -51,13 +51,14 @@ fn goreleaser_config_names_what_the_registry_requires() {
         .iter()
         .map(s)
         .collect();
+    // The Terraform Registry's recommended platforms; Linux static (musl).
     for (os, arch) in [
-        ("linux", "x86_64"),
-        ("linux", "aarch64"),
+        ("linux-musl", "x86_64"),
+        ("linux-musl", "aarch64"),
+        ("linux-musleabihf", "arm-"),
         ("apple-darwin", "x86_64"),
         ("apple-darwin", "aarch64"),
         ("windows", "x86_64"),
-        ("windows", "aarch64"),
     ] {
         assert!(
             targets
