@@ -36,7 +36,7 @@ cross-check:
 
 ## Every platform this machine builds, packaged, then run under real Terraform (qemu-user, Wine).
 cross-acceptance:
-	PLATFORMS="$(PLATFORMS)" bash scripts/cross-acceptance.sh
+	PLATFORMS="$(PLATFORMS)" PROFILE="$(PROFILE)" bash scripts/cross-acceptance.sh
 
 lint:
 	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
@@ -52,8 +52,9 @@ docs:
 ## Release archives, checksums and manifest, named as goreleaser names them: this platform's,
 ## or PLATFORMS="linux_amd64 windows_amd64 ..." (or all) built with scripts/cross.sh.
 PLATFORMS ?=
+PROFILE ?= release
 package:
-	PLATFORMS="$(PLATFORMS)" bash scripts/package.sh
+	PLATFORMS="$(PLATFORMS)" PROFILE="$(PROFILE)" bash scripts/package.sh
 
 ## The fuzz harness (tests/fuzz.rs) for FUZZ_SECONDS (default ten minutes), optimized.
 FUZZ_SECONDS ?= 600

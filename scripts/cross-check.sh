@@ -3,9 +3,9 @@
 # provider and the sandbox compile for Windows and both macOS targets (a
 # Unix-only call outside crates/tfplugin/src/platform fails here), and the
 # Linux build is static and starts in an empty root. Installs the cross
-# toolchain first (scripts/install-cross.sh). Builds go to CROSS_TARGET_DIR
-# (default: a cache folder outside the clone, so that later runs on the
-# same machine reuse them).
+# toolchain first (scripts/install-cross.sh). Builds go to scripts/cross.sh's
+# CROSS_TARGET_DIR (a cache folder outside the clone: later runs on the same
+# machine reuse them).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"

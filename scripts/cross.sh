@@ -6,7 +6,8 @@
 #   scripts/cross.sh check TARGET [cargo args]   e.g. x86_64-pc-windows-gnu
 #   scripts/cross.sh build TARGET [cargo args]   e.g. aarch64-unknown-linux-musl --release
 #
-# Output goes under $CROSS_TARGET_DIR (default target/cross). The Linux musl
+# Output goes under $CROSS_TARGET_DIR (default: a cache folder outside the
+# clone, which later clones on the same machine reuse). The Linux musl
 # targets link fully static; their flags live in .cargo/config.toml, so a
 # release build with rustup and cargo-zigbuild (.goreleaser.yml) makes the
 # same binary.
@@ -24,7 +25,7 @@ tools="$root/.tools/zig"
   || { echo "cross: run scripts/install-cross.sh first" >&2; exit 1; }
 export PATH="$tools/bin:$PATH"
 export RUSTC=/usr/bin/rustc CARGO=/usr/bin/cargo RUSTC_BOOTSTRAP=1
-export CARGO_TARGET_DIR="${CROSS_TARGET_DIR:-$root/target/cross}"
+export CARGO_TARGET_DIR="${CROSS_TARGET_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/terraform-provider-conductorone/cross}"
 case "$target" in
   *-windows-gnu) export RUSTFLAGS="${RUSTFLAGS:-} -L native=$tools/windows-ssp" ;;
 esac

@@ -16,6 +16,7 @@
 # scripts/install-cross.sh), Linux ones static (checked):
 #   linux_amd64 linux_arm64 linux_arm windows_amd64   (all: every one this machine links)
 #   darwin_amd64 darwin_arm64                          (need Apple's SDK: a macOS runner)
+# PROFILE (default release; dev for quick checks) is the cargo profile.
 # Without PLATFORMS: this machine's platform, from BINARY and SANDBOX_BINARY
 # (default: `cargo build --release` output).
 # Environment: OUT (default target/dist), MIRROR (also place the provider zips
@@ -74,9 +75,11 @@ triple() {
 cross_build() {
   local platform=$1 target dir exe=""
   target=$(triple "$platform")
-  bash scripts/cross.sh build "$target" --release \
+  bash scripts/cross.sh build "$target" --profile "$profile" \
     -p "$name" --bin "$name" -p conductorone-sandbox --bin conductorone-sandbox >&2
-  dir="${CROSS_TARGET_DIR:-$root/target/cross}/$target/release"
+  local out_dir=$profile
+  [ "$profile" = dev ] && out_dir=debug
+  dir="${CROSS_TARGET_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/terraform-provider-conductorone/cross}/$target/$out_dir"
   case "$platform" in windows_*) exe=.exe ;; esac
   case "$platform" in
     linux_*) bash scripts/check-static.sh "$dir/$name" "$dir/conductorone-sandbox" >&2 ;;
@@ -98,6 +101,9 @@ host_platform() {
 }
 
 platforms=${PLATFORMS:-}
+# PROFILE=dev packages unoptimized builds, for quick runs of
+# scripts/cross-acceptance.sh; releases are `release`.
+profile=${PROFILE:-release}
 [ "$platforms" = all ] && platforms="linux_amd64 linux_arm64 linux_arm windows_amd64"
 if [ -n "$platforms" ]; then
   for p in ${platforms//,/ }; do cross_build "$p"; done
