@@ -9,8 +9,10 @@
 #    (ours: N integrations applied against the sandbox; workato: N folders in a
 #    written state, its API never called), runs interleaved, medians.
 # Reports ours / anchor for each. Targets: plan <= 0.82x, start-up <= 1/10.
-# NO_BUILD=1 measures the release build already there; RUNS (default 15), N
-# (default 100), TERRAFORM (default: terraform on PATH).
+# NO_BUILD=1 measures the release build already there; PROVIDER_DIR measures
+# the terraform-provider-conductorone in another folder (such as the static
+# build: `make package PLATFORMS=linux_amd64`, unpacked); RUNS (default 15),
+# N (default 100), TERRAFORM (default: terraform on PATH).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$root"
@@ -36,7 +38,8 @@ PY
 fi
 
 echo "start-up (40 starts each, interleaved):"
-ours_bin="$root/target/release/terraform-provider-conductorone"
+provider_dir=${PROVIDER_DIR:-$root/target/release}
+ours_bin="$provider_dir/terraform-provider-conductorone"
 starts=$(python3 bench/startup.py "$ours_bin" "$anchor" --runs 40)
 ours_start=$(echo "$starts" | grep -F "$ours_bin:")
 anchor_start=$(echo "$starts" | grep -F "$anchor:")
@@ -48,6 +51,7 @@ rss_of() { sed -n 's/.*rss_at_handshake_median=\([0-9.]*\)MiB.*/\1/p'; }
 # Ours: N integrations applied against the sandbox.
 start_sandbox sb
 write_config
+sed -i "s|$root/target/release|$provider_dir|" "$work/cli.tfrc"
 integrations "$n" >> "$work/cfg/main.tf"
 
 # The anchor: N folders held in a state written here.
