@@ -23,15 +23,7 @@ pub fn operations(sb: &Sandbox, from: usize) -> BTreeSet<String> {
 }
 
 fn quickstart(sb: &Sandbox, wd: &mut WorkDir) {
-    sb.configure(wd);
-    wd.setenv(
-        "TF_VAR_segment_access_token",
-        sb.var("SEGMENT_ACCESS_TOKEN"),
-    );
-    let owners = format!("[\"{}\"]", sb.var("CONDUCTORONE_SANDBOX_ADMIN_USER_ID"));
-    wd.setenv("TF_VAR_owner_ids", &owners);
-    let main = std::fs::read_to_string(repo_root().join("examples/quickstart/main.tf")).unwrap();
-    wd.write("main.tf", &main);
+    sb.write_quickstart(wd);
 }
 
 /// An applied quickstart plans (with refresh) with the sandbox's read-only

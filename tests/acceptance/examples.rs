@@ -121,16 +121,7 @@ fn the_quickstart_applies_against_the_sandbox() {
     each_terraform(|tf| {
         let sb = crate::sandbox::Sandbox::start(&["--sync-delay", "500"]);
         let mut wd = WorkDir::new(tf);
-        sb.configure(&mut wd);
-        wd.setenv(
-            "TF_VAR_segment_access_token",
-            sb.var("SEGMENT_ACCESS_TOKEN"),
-        );
-        let owners = format!("[\"{}\"]", sb.var("CONDUCTORONE_SANDBOX_ADMIN_USER_ID"));
-        wd.setenv("TF_VAR_owner_ids", &owners);
-        let main =
-            std::fs::read_to_string(repo_root().join("examples/quickstart/main.tf")).unwrap();
-        wd.write("main.tf", &main);
+        sb.write_quickstart(&mut wd);
         wd.run(&["apply", "-auto-approve", "-no-color"])
             .success()
             .contains("segment_slug = \"sandbox-workspace\"")

@@ -10,21 +10,14 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::harness::{each_terraform, repo_root, Terraform, WorkDir};
+use crate::harness::{each_terraform, Terraform, WorkDir};
 use crate::sandbox::Sandbox;
 
 const ADDR: &str = "conductorone_segment_integration.segment";
 
 /// The quickstart resource's values in the state.
 fn quickstart_state(wd: &WorkDir) -> Value {
-    let out = wd.run(&["show", "-json"]);
-    out.success();
-    let v: Value = serde_json::from_str(&out.stdout).expect("show JSON");
-    v["values"]["root_module"]["resources"]
-        .as_array()
-        .and_then(|r| r.iter().find(|r| r["address"] == ADDR))
-        .map(|r| r["values"].clone())
-        .unwrap_or(Value::Null)
+    crate::segment_integration::resource_values(wd, ADDR)
 }
 
 #[track_caller]
@@ -40,15 +33,7 @@ fn plan_is_empty(wd: &WorkDir, when: &str) {
 /// version (the token is sent again); an empty plan; destroy; the connector
 /// gone, the adopted app left.
 pub fn quickstart_lifecycle(wd: &mut WorkDir, sb: &Sandbox) {
-    sb.configure(wd);
-    wd.setenv(
-        "TF_VAR_segment_access_token",
-        sb.var("SEGMENT_ACCESS_TOKEN"),
-    );
-    let owners = format!("[\"{}\"]", sb.var("CONDUCTORONE_SANDBOX_ADMIN_USER_ID"));
-    wd.setenv("TF_VAR_owner_ids", &owners);
-    let main = std::fs::read_to_string(repo_root().join("examples/quickstart/main.tf")).unwrap();
-    wd.write("main.tf", &main);
+    sb.write_quickstart(wd);
     wd.run(&["apply", "-auto-approve", "-no-color"])
         .success()
         .contains("segment_slug = \"sandbox-workspace\"");
@@ -126,8 +111,16 @@ fn log_plugin_addresses(wd: &mut WorkDir) -> PathBuf {
 fn served_over(log: &Path, network: &str) {
     let text = std::fs::read_to_string(log).expect("Terraform's debug log");
     let seen = plugin_addresses(&text);
-    let about: Vec<&str> = text.lines().filter(|l| l.contains("plugin")).take(30).collect();
-    assert!(seen.len() >= 5, "the provider's starts: {seen:?} in\n{}", about.join("\n"));
+    let about: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("plugin"))
+        .take(30)
+        .collect();
+    assert!(
+        seen.len() >= 5,
+        "the provider's starts: {seen:?} in\n{}",
+        about.join("\n")
+    );
     for (net, address) in &seen {
         assert_eq!(net, network, "{seen:?}");
         if network == "tcp" {

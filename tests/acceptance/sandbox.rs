@@ -74,14 +74,7 @@ impl Sandbox {
                 .await;
             });
         });
-        let lines = env_rx.recv().expect("sandbox started");
-        let env = lines
-            .lines()
-            .filter_map(|l| {
-                l.split_once('=')
-                    .map(|(k, v)| (k.to_string(), v.to_string()))
-            })
-            .collect();
+        let env = parse_env(&env_rx.recv().expect("sandbox started"));
         Sandbox {
             stop: Some(stop_tx),
             thread: Some(thread),
@@ -109,14 +102,7 @@ impl Sandbox {
             );
             std::thread::sleep(std::time::Duration::from_millis(50));
         }
-        let env = std::fs::read_to_string(env_file)
-            .expect("env file")
-            .lines()
-            .filter_map(|l| {
-                l.split_once('=')
-                    .map(|(k, v)| (k.to_string(), v.to_string()))
-            })
-            .collect();
+        let env = parse_env(&std::fs::read_to_string(env_file).expect("env file"));
         Sandbox {
             stop: None,
             thread: None,
@@ -149,6 +135,21 @@ impl Sandbox {
 
     pub fn url(&self) -> &str {
         self.var("CONDUCTORONE_SERVER_URL")
+    }
+
+    /// examples/quickstart in `wd`, pointed at the sandbox: its token and
+    /// the admin as owner in the quickstart's variables.
+    pub fn write_quickstart(&self, wd: &mut WorkDir) {
+        self.configure(wd);
+        wd.setenv(
+            "TF_VAR_segment_access_token",
+            self.var("SEGMENT_ACCESS_TOKEN"),
+        );
+        let owners = format!("[\"{}\"]", self.var("CONDUCTORONE_SANDBOX_ADMIN_USER_ID"));
+        wd.setenv("TF_VAR_owner_ids", &owners);
+        let main =
+            std::fs::read_to_string(repo_root().join("examples/quickstart/main.tf")).unwrap();
+        wd.write("main.tf", &main);
     }
 
     /// Points a working directory's Terraform at the sandbox (owner token).
@@ -283,6 +284,17 @@ impl Sandbox {
     pub fn apps(&self) -> Vec<serde_json::Value> {
         self.state()["apps"].as_array().cloned().unwrap_or_default()
     }
+}
+
+/// The sandbox's `KEY=value` env lines.
+fn parse_env(lines: &str) -> HashMap<String, String> {
+    lines
+        .lines()
+        .filter_map(|l| {
+            l.split_once('=')
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+        })
+        .collect()
 }
 
 pub fn block_on<T>(f: impl std::future::Future<Output = T>) -> T {

@@ -8,15 +8,20 @@ use crate::sandbox::{block_on, Sandbox};
 
 const ADDR: &str = "conductorone_segment_integration.seg";
 
-/// The resource's attributes in the state (`terraform show -json`).
 /// The resource `seg`'s values in the state (`terraform show -json`).
 pub fn state_values(wd: &WorkDir) -> Value {
+    resource_values(wd, ADDR)
+}
+
+/// The values in the state of the resource at `addr` (`terraform show
+/// -json`), null when there is none.
+pub fn resource_values(wd: &WorkDir, addr: &str) -> Value {
     let out = wd.run(&["show", "-json"]);
     out.success();
     let v: Value = serde_json::from_str(&out.stdout).expect("show JSON");
     v["values"]["root_module"]["resources"]
         .as_array()
-        .and_then(|r| r.iter().find(|r| r["address"] == ADDR))
+        .and_then(|r| r.iter().find(|r| r["address"] == addr))
         .map(|r| r["values"].clone())
         .unwrap_or(Value::Null)
 }
