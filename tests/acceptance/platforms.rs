@@ -33,6 +33,8 @@ fn plan_is_empty(wd: &WorkDir, when: &str) {
 /// version (the token is sent again); an empty plan; destroy; the connector
 /// gone, the adopted app left.
 pub fn quickstart_lifecycle(wd: &mut WorkDir, sb: &Sandbox) {
+    let app_ids = || -> Vec<Value> { sb.apps().iter().map(|a| a["id"].clone()).collect() };
+    let mut apps = app_ids();
     sb.write_quickstart(wd);
     wd.run(&["apply", "-auto-approve", "-no-color"])
         .success()
@@ -71,13 +73,8 @@ pub fn quickstart_lifecycle(wd: &mut WorkDir, sb: &Sandbox) {
     wd.run(&["destroy", "-auto-approve", "-no-color"]).success();
     let state = sb.state();
     assert_eq!(state["connectors"], Value::Array(vec![]), "connectors left");
-    let apps: Vec<&Value> = state["apps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|a| &a["id"])
-        .collect();
-    assert_eq!(apps, [&made["app_id"]], "only the adopted app is left");
+    apps.push(made["app_id"].clone());
+    assert_eq!(app_ids(), apps, "the adopted app, and only it, is left");
 }
 
 /// Where the provider served Terraform, from a `TF_LOG=debug` log (the
