@@ -16,7 +16,8 @@
 # scripts/install-cross.sh), Linux ones static (checked):
 #   linux_amd64 linux_arm64 linux_arm windows_amd64   (all: every one this machine links)
 #   darwin_amd64 darwin_arm64                          (need Apple's SDK: a macOS runner)
-# PROFILE (default release; dev for quick checks) is the cargo profile.
+# PROFILE (default release; dev for quick checks) is the cargo profile;
+# NO_BUILD=1 archives what scripts/cross.sh built before.
 # Without PLATFORMS: this machine's platform, from BINARY and SANDBOX_BINARY
 # (default: `cargo build --release` output).
 # Environment: OUT (default target/dist), MIRROR (also place the provider zips
@@ -75,7 +76,7 @@ triple() {
 cross_build() {
   local platform=$1 target dir exe=""
   target=$(triple "$platform")
-  bash scripts/cross.sh build "$target" --profile "$profile" \
+  [ -n "${NO_BUILD:-}" ] || bash scripts/cross.sh build "$target" --profile "$profile" \
     -p "$name" --bin "$name" -p conductorone-sandbox --bin conductorone-sandbox >&2
   local out_dir=$profile
   [ "$profile" = dev ] && out_dir=debug

@@ -5,6 +5,23 @@ use std::process::ExitCode;
 use clap::Parser;
 use conductorone_sandbox::{run, Config, Sandbox};
 
+/// Resolves when the system asks the sandbox to stop besides Ctrl-C: SIGTERM
+/// on Unix, Ctrl-Break on Windows. Never, where neither can be caught (so
+/// that the sandbox keeps serving until Ctrl-C).
+async fn terminated() {
+    #[cfg(unix)]
+    if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        s.recv().await;
+        return;
+    }
+    #[cfg(windows)]
+    if let Ok(mut s) = tokio::signal::windows::ctrl_break() {
+        s.recv().await;
+        return;
+    }
+    std::future::pending::<()>().await
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     tracing_subscriber::fmt()
@@ -22,20 +39,10 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let shutdown = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    let term = async {
-        #[cfg(unix)]
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
-            s.recv().await;
-        }
-    };
-    let stop = async move {
+    let stop = async {
         tokio::select! {
-            () = shutdown => {},
-            () = term => {},
+            _ = tokio::signal::ctrl_c() => {},
+            () = terminated() => {},
         }
     };
     match run(sb, stop).await {
