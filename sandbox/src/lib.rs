@@ -12,6 +12,7 @@
 pub mod c1;
 pub mod config;
 pub mod controls;
+pub mod files;
 pub mod ids;
 pub mod segment;
 pub mod spec;
@@ -200,10 +201,7 @@ impl Sandbox {
         };
         match serde_json::to_vec(&saved) {
             Ok(bytes) => {
-                let tmp = path.with_extension("tmp");
-                if let Err(e) =
-                    std::fs::write(&tmp, bytes).and_then(|()| std::fs::rename(&tmp, path))
-                {
+                if let Err(e) = files::write_private(path, &bytes) {
                     tracing::error!(error = %e, "cannot save --state-file");
                 }
             }
@@ -635,14 +633,13 @@ pub async fn listen(sb: &Sandbox) -> Result<tokio::net::TcpListener, StartError>
     })?;
     let _ = sb.base_url.set(format!("http://{addr}"));
     if let Some(path) = &sb.config.env_file {
-        // Written whole and renamed into place, so a reader never sees half a file.
-        let tmp = path.with_extension("partial");
-        std::fs::write(&tmp, sb.env_lines())
-            .and_then(|()| std::fs::rename(&tmp, path))
-            .map_err(|source| StartError::EnvFile {
+        // Credentials: private, whole, through an unguessable temporary name.
+        files::write_private(path, sb.env_lines().as_bytes()).map_err(|source| {
+            StartError::EnvFile {
                 path: path.display().to_string(),
                 source,
-            })?;
+            }
+        })?;
     }
     Ok(listener)
 }

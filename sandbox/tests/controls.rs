@@ -401,3 +401,82 @@ async fn the_env_file_appears_only_once_the_sandbox_answers() {
         let _ = std::fs::remove_dir_all(dir);
     }
 }
+
+/// The env and state files hold credentials and may live in a shared 1777
+/// folder: under umask 022 they are 0600, and names planted there by another
+/// user (the old predictable temporary names, as files or as links to a file
+/// of the victim's, and a link at the target itself) change nothing of theirs.
+#[cfg(unix)]
+#[tokio::test]
+async fn env_and_state_files_are_private_and_ignore_planted_names() {
+    use std::os::unix::fs::{symlink, PermissionsExt};
+    let dir = tempfile_dir();
+    std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o1777)).unwrap();
+    let victim = dir.join("victim");
+    std::fs::write(&victim, "the victim's own\n").unwrap();
+    let env = dir.join("sandbox.env");
+    let state = dir.join("sandbox.json");
+    for planted in [
+        "sandbox.partial",
+        "sandbox.tmp",
+        ".sandbox.env.tmp",
+        ".sandbox.json.tmp",
+    ] {
+        symlink(&victim, dir.join(planted)).unwrap();
+    }
+    symlink(&victim, &env).unwrap();
+    let mut cmd = std::process::Command::new("sh");
+    cmd.args(["-c", "umask 022; exec \"$@\"", "sh"])
+        .arg(env!("CARGO_BIN_EXE_conductorone-sandbox"));
+    let sb = common::start_with(
+        cmd,
+        &[
+            "--env-file",
+            env.to_str().unwrap(),
+            "--state-file",
+            state.to_str().unwrap(),
+        ],
+    );
+    let t = sb.token_with_secret().await;
+    let (status, _) = sb
+        .c1(
+            "POST",
+            "/api/v1/apps",
+            &t,
+            Some(json!({ "displayName": "Saved" })),
+        )
+        .await;
+    assert_eq!(status, 200);
+    for (path, holds) in [(&env, "CONDUCTORONE_CLIENT_SECRET="), (&state, "Saved")] {
+        let meta = std::fs::symlink_metadata(path).unwrap();
+        assert!(
+            meta.file_type().is_file(),
+            "{} is a file, not the planted link",
+            path.display()
+        );
+        assert_eq!(
+            meta.permissions().mode() & 0o777,
+            0o600,
+            "{}",
+            path.display()
+        );
+        assert!(std::fs::read_to_string(path).unwrap().contains(holds));
+    }
+    assert_eq!(
+        std::fs::read_to_string(&victim).unwrap(),
+        "the victim's own\n"
+    );
+    for planted in [
+        "sandbox.partial",
+        "sandbox.tmp",
+        ".sandbox.env.tmp",
+        ".sandbox.json.tmp",
+    ] {
+        assert!(std::fs::symlink_metadata(dir.join(planted))
+            .unwrap()
+            .file_type()
+            .is_symlink());
+    }
+    drop(sb);
+    let _ = std::fs::remove_dir_all(dir);
+}

@@ -35,8 +35,16 @@ pub fn spec_dir() -> std::path::PathBuf {
 
 /// Starts the sandbox in strict mode (every request checked against the specs).
 pub fn start(args: &[&str]) -> Sandbox {
+    start_with(
+        Command::new(env!("CARGO_BIN_EXE_conductorone-sandbox")),
+        args,
+    )
+}
+
+/// [`start`] through `cmd`: the sandbox binary, or a wrapper that ends in it.
+pub fn start_with(mut cmd: Command, args: &[&str]) -> Sandbox {
     let specs = spec_dir();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_conductorone-sandbox"))
+    let mut child = cmd
         .args([
             "--strict",
             "--spec-dir",
