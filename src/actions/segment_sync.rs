@@ -24,11 +24,11 @@ use crate::glue::{c1_call, c1_error, cancellable, Shared};
 #[schemars(rename = "SegmentSyncAction")]
 pub struct SegmentSyncModel {
     /// The ID of the ConductorOne app that holds the connector.
-    #[schemars(extend("x-tf-required" = true, "x-tf-validate" = ["not_empty"]))]
+    #[schemars(extend("x-tf-required" = true, "x-tf-validate" = ["not_empty", "path_segment"]))]
     pub app_id: Option<String>,
     /// The ID of the connector to sync (a `conductorone_segment_integration`'s
     /// `id`).
-    #[schemars(extend("x-tf-required" = true, "x-tf-validate" = ["not_empty"]))]
+    #[schemars(extend("x-tf-required" = true, "x-tf-validate" = ["not_empty", "path_segment"]))]
     pub connector_id: Option<String>,
     /// How long to wait for the sync to end, such as `90s`, `10m` or `1h`.
     /// Defaults to `10m`. When it passes, the action fails with the last

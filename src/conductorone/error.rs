@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::http::{ApiError, ErrorBody, Failure, PagingError, Refused, Retryable};
+use crate::http::{ApiError, ErrorBody, Failure, NotOneSegment, PagingError, Refused, Retryable};
 
 #[derive(Debug, thiserror::Error)]
 pub enum C1Error {
@@ -45,6 +45,8 @@ pub enum C1Error {
     Transport { message: String, connect: bool },
     #[error("ConductorOne's answer could not be read: {0}")]
     Decode(String),
+    #[error("an ID from ConductorOne (or from the state) cannot be used: {0}")]
+    NotOneSegment(#[from] NotOneSegment),
 }
 
 impl C1Error {

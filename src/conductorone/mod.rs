@@ -32,8 +32,8 @@ pub use patch::{ConnectorUpdate, EnvConfig, ENV_CONFIG_TYPE};
 use bytes::Bytes;
 
 use crate::http::{
-    encode_segment, join_url, ApiError, ErrorBody, Failure, Idempotent, Pager, Prepared, Transport,
-    MAX_BODY,
+    encode_component, encode_segment, join_url, ApiError, ErrorBody, Failure, Idempotent,
+    NotOneSegment, Pager, Prepared, Transport, MAX_BODY,
 };
 use crate::secret::Secret;
 
@@ -196,7 +196,7 @@ impl C1Client {
     /// `GET /api/v1/users/{id}`; `None` when there is no such user.
     pub async fn user(&self, id: &str) -> Result<Option<User>, C1Error> {
         let r: Result<UserEnvelope, _> = self
-            .get(&format!("/api/v1/users/{}", encode_segment(id)))
+            .get(&format!("/api/v1/users/{}", encode_segment(id)?))
             .await;
         match r {
             Ok(env) => Ok(env.user_view.and_then(|v| v.user)),
@@ -222,7 +222,7 @@ impl C1Client {
 
     /// `GET /api/v1/apps/{id}`; `None` when it is gone.
     pub async fn app(&self, id: &str) -> Result<Option<App>, C1Error> {
-        let r: Result<AppEnvelope, _> = self.get(&app_path(id)).await;
+        let r: Result<AppEnvelope, _> = self.get(&app_path(id)?).await;
         match r {
             Ok(env) => Ok(env.app.filter(|a| a.deleted_at.is_none())),
             Err(e) if e.is_not_found() => Ok(None),
@@ -260,7 +260,7 @@ impl C1Client {
             field,
             "ConductorOne did not take a masked app update; sending the whole app"
         );
-        let mut whole: Value = self.get(&app_path(id)).await?;
+        let mut whole: Value = self.get(&app_path(id)?).await?;
         let mut app = whole
             .get_mut("app")
             .map(Value::take)
@@ -281,7 +281,7 @@ impl C1Client {
         let env: AppEnvelope = self
             .call(
                 Method::POST,
-                &app_path(id),
+                &app_path(id)?,
                 Some(body),
                 Idempotent::Yes,
                 &[],
@@ -342,7 +342,7 @@ impl C1Client {
 
     /// `GET /api/v1/apps/{app_id}/connectors`, every page.
     pub async fn connectors(&self, app_id: &str) -> Result<Vec<Connector>, C1Error> {
-        let path = format!("{}/connectors", app_path(app_id));
+        let path = format!("{}/connectors", app_path(app_id)?);
         let views: Vec<ConnectorView> = self.every_page(&path).await?;
         Ok(views
             .into_iter()
@@ -370,7 +370,10 @@ impl C1Client {
         let mut token = String::new();
         let mut pager = Pager::new(format!("ConductorOne's {path}"), MAX_PAGES);
         loop {
-            let url = format!("{path}?page_size=100&page_token={}", encode_segment(&token));
+            let url = format!(
+                "{path}?page_size=100&page_token={}",
+                encode_component(&token)
+            );
             let read = self.call_raw(Method::GET, &url, None, Idempotent::Yes, &[], pager.room());
             let bytes = within(&pager, read.await)?;
             let page: Page<T> = decode(&bytes)?;
@@ -384,14 +387,14 @@ impl C1Client {
 
     /// `DELETE /api/v1/apps/{id}`; deleting what is gone succeeds.
     pub async fn delete_app(&self, id: &str) -> Result<(), C1Error> {
-        self.delete(&app_path(id)).await
+        self.delete(&app_path(id)?).await
     }
 
     /// Creates a connector: with its secret config
     /// (`POST /api/v1/apps/{app_id}/connectors/create`), or delegated, waiting
     /// for its config (`POST /api/v1/apps/{app_id}/connectors`).
     pub async fn create_connector(&self, c: &NewConnector<'_>) -> Result<Connector, C1Error> {
-        let base = format!("{}/connectors", app_path(c.app_id));
+        let base = format!("{}/connectors", app_path(c.app_id)?);
         let mut body = json!({ "catalogId": c.catalog_id });
         let (path, secrets) = match c.secret {
             Some((key, value)) => {
@@ -420,7 +423,7 @@ impl C1Client {
     /// `GET /api/v1/apps/{app_id}/connectors/{id}`; `None` when it is gone
     /// (404, or `deletedAt` set).
     pub async fn connector(&self, app_id: &str, id: &str) -> Result<Option<Connector>, C1Error> {
-        let r: Result<ConnectorViewEnvelope, _> = self.get(&connector_path(app_id, id)).await;
+        let r: Result<ConnectorViewEnvelope, _> = self.get(&connector_path(app_id, id)?).await;
         match r {
             Ok(env) => Ok(Some(env.connector()?).filter(|c| c.deleted_at.is_none())),
             Err(e) if e.is_not_found() => Ok(None),
@@ -438,7 +441,7 @@ impl C1Client {
     ) -> Result<Connector, C1Error> {
         let path = format!(
             "{}{}",
-            connector_path(&current.app_id, &current.id),
+            connector_path(&current.app_id, &current.id)?,
             update.suffix()
         );
         let body = update.request_body(current);
@@ -473,7 +476,7 @@ impl C1Client {
     /// `POST /api/v1/apps/{app_id}/connectors/{id}/{op}` with `{}`, whose
     /// answer is empty.
     async fn connector_op(&self, app_id: &str, id: &str, op: &str) -> Result<(), C1Error> {
-        let path = format!("{}/{op}", connector_path(app_id, id));
+        let path = format!("{}/{op}", connector_path(app_id, id)?);
         let _: Value = self
             .call(Method::POST, &path, Some(&json!({})), Idempotent::Yes, &[])
             .await?;
@@ -482,7 +485,7 @@ impl C1Client {
 
     /// `DELETE /api/v1/apps/{app_id}/connectors/{id}`; deleting what is gone succeeds.
     pub async fn delete_connector(&self, app_id: &str, id: &str) -> Result<(), C1Error> {
-        self.delete(&connector_path(app_id, id)).await
+        self.delete(&connector_path(app_id, id)?).await
     }
 
     async fn delete(&self, path: &str) -> Result<(), C1Error> {
@@ -575,12 +578,16 @@ fn app_field<'a>(app: &'a App, field: &str) -> &'a str {
     }
 }
 
-fn app_path(app_id: &str) -> String {
-    format!("/api/v1/apps/{}", encode_segment(app_id))
+fn app_path(app_id: &str) -> Result<String, NotOneSegment> {
+    Ok(format!("/api/v1/apps/{}", encode_segment(app_id)?))
 }
 
-fn connector_path(app_id: &str, id: &str) -> String {
-    format!("{}/connectors/{}", app_path(app_id), encode_segment(id))
+fn connector_path(app_id: &str, id: &str) -> Result<String, NotOneSegment> {
+    Ok(format!(
+        "{}/connectors/{}",
+        app_path(app_id)?,
+        encode_segment(id)?
+    ))
 }
 
 /// Decodes `body` as each answer and each error this client reads (for the

@@ -26,7 +26,7 @@ pub struct SegmentGroupModel {
     #[schemars(extend(
         "x-tf-computed" = true,
         "x-tf-optional" = true,
-        "x-tf-validate" = ["not_empty", {"exactly_one_of": ["name"]}]
+        "x-tf-validate" = ["not_empty", "path_segment", {"exactly_one_of": ["name"]}]
     ))]
     pub id: Option<String>,
     /// The group's exact name. Set this or `id`.

@@ -21,7 +21,7 @@ pub struct SegmentRoleModel {
     #[schemars(extend(
         "x-tf-computed" = true,
         "x-tf-optional" = true,
-        "x-tf-validate" = ["not_empty", {"exactly_one_of": ["name"]}]
+        "x-tf-validate" = ["not_empty", "path_segment", {"exactly_one_of": ["name"]}]
     ))]
     pub id: Option<String>,
     /// The role's exact name, such as `Workspace Owner`. Set this or `id`.

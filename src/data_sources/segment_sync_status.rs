@@ -25,10 +25,10 @@ use crate::provider::Shared;
 pub struct SegmentSyncStatusModel {
     /// The ID of the ConductorOne app that holds the connector (the
     /// integration's `app_id`).
-    #[schemars(extend("x-tf-required" = true, "x-tf-validate" = ["not_empty"]))]
+    #[schemars(extend("x-tf-required" = true, "x-tf-validate" = ["not_empty", "path_segment"]))]
     pub app_id: Option<String>,
     /// The connector's ID (the integration's `id`).
-    #[schemars(extend("x-tf-required" = true, "x-tf-validate" = ["not_empty"]))]
+    #[schemars(extend("x-tf-required" = true, "x-tf-validate" = ["not_empty", "path_segment"]))]
     pub connector_id: Option<String>,
     /// The sync status: `SYNC_STATUS_RUNNING`, `SYNC_STATUS_DONE`,
     /// `SYNC_STATUS_ERROR`, `SYNC_STATUS_DISABLED`, or

@@ -257,3 +257,47 @@ async fn https_never_falls_back_to_http_on_the_same_host() {
     }
     assert_eq!(other.hits.load(Ordering::SeqCst), 0);
 }
+
+/// An ID of `.` or `..` (or an empty one), as a server could hand out, would
+/// change the path of the request it goes into: `DELETE` of the connector
+/// `..` is a `DELETE` of its app. Nothing is sent, not even a token request.
+#[tokio::test]
+async fn ids_that_would_change_the_path_are_never_sent() {
+    let trap = trap("127.0.0.1").await;
+    let creds = Credentials::AccessToken {
+        server_url: url::Url::parse(&trap.url).unwrap(),
+        token: Secret::new("unused"),
+    };
+    let client = c1(&creds);
+    for bad in ["..", ".", ""] {
+        let errors = [
+            client.delete_connector("app", bad).await.unwrap_err(),
+            client.delete_connector(bad, "connector").await.unwrap_err(),
+            client.connector("app", bad).await.unwrap_err(),
+            client.app(bad).await.unwrap_err(),
+            client.delete_app(bad).await.unwrap_err(),
+            client.user(bad).await.unwrap_err(),
+            client.force_sync("app", bad).await.unwrap_err(),
+        ];
+        for e in errors {
+            assert!(matches!(e, C1Error::NotOneSegment(_)), "{bad:?}: {e}");
+            assert!(e.to_string().contains("no request was made"), "{e}");
+        }
+    }
+    let segment = SegmentClient::new(
+        Transport::new().unwrap(),
+        url::Url::parse(&trap.url).unwrap(),
+    );
+    let token = Secret::new("sgp_unused");
+    for bad in ["..", "."] {
+        let e = segment.group(&token, bad).await.unwrap_err();
+        assert!(matches!(e, SegmentError::NotOneSegment(_)), "{e}");
+        let e = segment.group_members(&token, bad).await.unwrap_err();
+        assert!(matches!(e, SegmentError::NotOneSegment(_)), "{e}");
+    }
+    assert_eq!(
+        trap.hits.load(Ordering::SeqCst),
+        0,
+        "nothing reached the server"
+    );
+}

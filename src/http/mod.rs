@@ -9,6 +9,7 @@
 #[cfg(test)]
 mod hostile_tests;
 pub mod paging;
+pub mod proxy;
 pub mod redirect;
 pub mod retry;
 pub mod scrub;
@@ -23,7 +24,9 @@ use crate::secret::Secret;
 
 pub use paging::{Pager, PagingError};
 pub use redirect::Refused;
-pub use retry::{encode_segment, join_url, RetryPolicy, Retryable};
+pub use retry::{
+    encode_component, encode_segment, join_url, NotOneSegment, RetryPolicy, Retryable,
+};
 pub use scrub::{scrub, MAX_MESSAGE};
 
 /// The most of a response body we read (a page of 200 Segment groups is a
@@ -125,11 +128,16 @@ impl Transport {
 
     /// From `builder` (tests add root certificates), with our user agent
     /// and connect timeout; reqwest follows no redirect, the transport's
-    /// own policy decides (`redirect`).
+    /// own policy decides (`redirect`); proxies from the environment, never
+    /// for loopback (`proxy`).
     pub fn from_builder(
         builder: reqwest::ClientBuilder,
         policy: RetryPolicy,
     ) -> Result<Self, reqwest::Error> {
+        let proxies = proxy::from_env(|k| std::env::var(k).ok());
+        let builder = proxies
+            .into_iter()
+            .fold(builder.no_proxy(), |b, p| b.proxy(p));
         let client = builder
             .user_agent(concat!(
                 "terraform-provider-conductorone/",

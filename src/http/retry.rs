@@ -141,9 +141,25 @@ pub fn join_url(base: &url::Url, path: &str) -> url::Url {
     u
 }
 
+/// An ID that cannot be one segment of a request's path: empty, `.` or
+/// `..`, which a URL resolves away (a connector ID of `..` would turn its
+/// delete into one of the app). Config values are refused at validation, so
+/// one met here came from a server (or a state it wrote): nothing is sent.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("the ID {0:?} cannot be sent: as a segment of a request's path it would name another path (no request was made)")]
+pub struct NotOneSegment(pub String);
+
 /// Percent-encodes an id for use as one path segment.
-pub fn encode_segment(id: &str) -> String {
-    url::form_urlencoded::byte_serialize(id.as_bytes())
+pub fn encode_segment(id: &str) -> Result<String, NotOneSegment> {
+    match id {
+        "" | "." | ".." => Err(NotOneSegment(id.to_string())),
+        _ => Ok(encode_component(id)),
+    }
+}
+
+/// Percent-encodes text for a query value (or a path segment).
+pub fn encode_component(text: &str) -> String {
+    url::form_urlencoded::byte_serialize(text.as_bytes())
         .collect::<String>()
         .replace('+', "%20")
 }

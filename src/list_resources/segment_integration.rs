@@ -29,7 +29,7 @@ use crate::resources::segment_integration::{
 #[schemars(rename = "SegmentIntegrationList")]
 pub struct SegmentIntegrationListModel {
     /// Only the connectors of this ConductorOne app.
-    #[schemars(extend("x-tf-validate" = ["not_empty"]))]
+    #[schemars(extend("x-tf-validate" = ["not_empty", "path_segment"]))]
     pub app_id: Option<String>,
     /// Only the connectors whose name matches this regular expression (Rust
     /// `regex` syntax, unanchored), such as `(?i)prod`.

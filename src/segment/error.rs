@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::http::{ApiError, ErrorBody, Failure, PagingError, Refused, Retryable};
+use crate::http::{ApiError, ErrorBody, Failure, NotOneSegment, PagingError, Refused, Retryable};
 
 const MAKE_A_TOKEN: &str =
     "Create a Public API token with the Workspace Owner access level in Segment \
@@ -47,6 +47,8 @@ pub enum SegmentError {
     Transport(String),
     #[error("Segment's answer could not be read: {0}")]
     Decode(String),
+    #[error("an ID from Segment cannot be used: {0}")]
+    NotOneSegment(#[from] NotOneSegment),
 }
 
 /// A refused redirect, and what to do: for Segment's EU host, the workspace

@@ -165,7 +165,7 @@ impl SegmentClient {
     /// `GET /groups/{id}`.
     pub async fn group(&self, token: &Secret, id: &str) -> Result<Group, SegmentError> {
         let r: Result<GroupData, _> = self
-            .get(&format!("groups/{}", encode_segment(id)), &[], token)
+            .get(&format!("groups/{}", encode_segment(id)?), &[], token)
             .await;
         self.iam(token, "groups", r).await.map(|d| d.user_group)
     }
@@ -177,7 +177,7 @@ impl SegmentClient {
         id: &str,
     ) -> Result<Vec<Member>, SegmentError> {
         let r = self
-            .list(&format!("groups/{}/users", encode_segment(id)), token)
+            .list(&format!("groups/{}/users", encode_segment(id)?), token)
             .await;
         self.iam(token, "group members", r).await
     }
@@ -190,7 +190,7 @@ impl SegmentClient {
         id: &str,
     ) -> Result<Vec<String>, SegmentError> {
         let r: Result<Vec<String>, _> = self
-            .list(&format!("groups/{}/invites", encode_segment(id)), token)
+            .list(&format!("groups/{}/invites", encode_segment(id)?), token)
             .await;
         self.iam(token, "group invites", r).await
     }
@@ -354,7 +354,12 @@ mod tests {
         );
         assert_eq!(c.url("").as_str(), "https://api.segmentapis.com/");
         assert_eq!(c.url("roles").as_str(), "https://api.segmentapis.com/roles");
-        assert_eq!(encode_segment("a/b c"), "a%2Fb%20c");
+        assert_eq!(encode_segment("a/b c").unwrap(), "a%2Fb%20c");
+        for id in ["", ".", ".."] {
+            assert!(encode_segment(id).is_err(), "{id:?}");
+        }
+        assert_eq!(encode_segment("...").unwrap(), "...");
+        assert_eq!(encode_segment("%2e%2e").unwrap(), "%252e%252e");
     }
 
     #[test]

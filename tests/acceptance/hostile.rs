@@ -432,7 +432,7 @@ fn hostile_addresses_are_refused_without_showing_passwords() {
                 "provider \"conductorone\" {{\n  {attr} = \"http://user:pa55w0rd-x@segment.example.com\"\n}}\n\ndata \"conductorone_segment_workspace\" \"w\" {{}}\n"
             ));
             let out = wd.run(&["validate", "-json"]);
-            out.failure().contains("carries credentials");
+            out.failure().contains("carries a user or password");
             assert!(!said(&out).contains("pa55w0rd-x"), "{}", out.all());
         }
         wd.setenv(
@@ -447,6 +447,32 @@ fn hostile_addresses_are_refused_without_showing_passwords() {
         out.failure()
             .contains("environment variable SEGMENT_API_URL");
         assert!(!out.all().contains("pa55w0rd-x"), "{}", out.all());
+        // A secret, a token or a query string in a URL variable by mistake:
+        // one error that names the variable and the problem, never the value.
+        for (var, reader) in [
+            ("CONDUCTORONE_SERVER_URL", "data \"conductorone_segment_sync_status\" \"s\" {\n  app_id = \"a\"\n  connector_id = \"c\"\n}\n"),
+            ("SEGMENT_API_URL", "data \"conductorone_segment_workspace\" \"w\" {}\n"),
+        ] {
+            wd.config(&format!("provider \"conductorone\" {{}}\n\n{reader}"));
+            wd.setenv("CONDUCTORONE_ACCESS_TOKEN", "not-a-real-token");
+            wd.setenv("CONDUCTORONE_SERVER_URL", "http://127.0.0.1:9");
+            wd.setenv("SEGMENT_API_URL", "http://127.0.0.1:9");
+            for (value, problem) in [
+                ("secret-token:conductorone.com:v1:eyJrZXkiOiJTM0NSM1QifQ", "scheme is not https"),
+                ("sgp_S3cr3tT0kenS3cr3tT0ken", "not a URL"),
+                ("https://api.example.com/?token=S3cr3tT0ken", "query or fragment"),
+            ] {
+                wd.setenv(var, value);
+                let out = wd.run(&["plan", "-no-color"]);
+                out.failure()
+                    .contains(&format!("environment variable {var}"))
+                    .contains(problem);
+                assert_eq!(out.all().matches("Invalid URL").count(), 1, "{}", out.all());
+                for secret in ["S3CR3T", "eyJ", "S3cr3tT0ken"] {
+                    assert!(!out.all().contains(secret), "{var}={value}: {}", out.all());
+                }
+            }
+        }
     });
 }
 
@@ -472,4 +498,80 @@ fn said(out: &Output) -> String {
             )
         })
         .collect()
+}
+
+/// With every proxy variable pointing at a trap, a plan against the sandbox
+/// on loopback (by address and as `localhost`) goes to the sandbox directly,
+/// as Go's and curl's defaults do: the trap hears nothing, so no plaintext
+/// request with its bearer token ever reaches a proxy.
+#[test]
+fn loopback_never_goes_through_a_proxy() {
+    each_terraform(|tf| {
+        let sb = Sandbox::start(&[]);
+        let (proxy, hits) = trap();
+        for host in ["127.0.0.1", "localhost"] {
+            let mut wd = WorkDir::new(tf);
+            sb.write_quickstart(&mut wd);
+            for k in ["CONDUCTORONE_SERVER_URL", "SEGMENT_API_URL"] {
+                wd.setenv(k, &sb.var(k).replace("127.0.0.1", host));
+            }
+            for k in [
+                "HTTP_PROXY",
+                "http_proxy",
+                "HTTPS_PROXY",
+                "https_proxy",
+                "ALL_PROXY",
+                "all_proxy",
+            ] {
+                wd.setenv(k, &proxy);
+            }
+            let out = wd.run(&["plan", "-no-color"]);
+            no_crash(&out);
+            out.success();
+        }
+        assert_eq!(
+            hits.load(Ordering::SeqCst),
+            0,
+            "a request went to the proxy"
+        );
+    });
+}
+
+/// `.` and `..` as app, connector, owner or group IDs would change the path
+/// of the request they go into: each fails the plan on its attribute before
+/// anything is sent.
+#[test]
+fn dot_segments_as_ids_are_refused_at_plan() {
+    each_terraform(|tf| {
+        let sb = Sandbox::start(&[]);
+        let admin = sb.var("CONDUCTORONE_SANDBOX_ADMIN_USER_ID").to_string();
+        for (bad, attr) in [
+            ("..", "app_id"),
+            (".", "app_id"),
+            ("..", "user_ids"),
+            ("..", "id"),
+            ("..", "connector_id"),
+        ] {
+            let config = match attr {
+                "app_id" => format!("resource \"conductorone_segment_integration\" \"s\" {{\n  app_id = \"{bad}\"\n}}\n"),
+                "user_ids" => format!("resource \"conductorone_segment_integration\" \"s\" {{\n  user_ids = [\"{admin}\", \"{bad}\"]\n}}\n"),
+                "id" => format!("data \"conductorone_segment_group\" \"g\" {{\n  id = \"{bad}\"\n}}\n"),
+                _ => format!("data \"conductorone_segment_sync_status\" \"s\" {{\n  app_id = \"app\"\n  connector_id = \"{bad}\"\n}}\n"),
+            };
+            let mut wd = WorkDir::new(tf);
+            sb.configure(&mut wd);
+            wd.config(&config);
+            let before = sb.requests().len();
+            let out = wd.run(&["plan", "-no-color"]);
+            no_crash(&out);
+            out.failure()
+                .contains("Invalid ID")
+                .contains(&format!("{attr} must not be"));
+            let sent: Vec<_> = sb.requests()[before..]
+                .iter()
+                .map(|r| r["path"].to_string())
+                .collect();
+            assert!(sent.is_empty(), "{attr} = {bad:?}: sent {sent:?}");
+        }
+    });
 }

@@ -18,10 +18,32 @@ pub fn not_empty(v: &Value, path: &AttributePath, diags: &mut Diagnostics) {
     }
 }
 
+/// A string, or each string element of a collection, that is not `.` or
+/// `..`: percent-encoding keeps any other text within one URL path segment,
+/// but a URL resolves these two away, so an ID of `..` would send the request
+/// to its parent's path (a connector's delete to its app's).
+pub fn path_segments(v: &Value, path: &AttributePath, diags: &mut Diagnostics) {
+    let values = match v {
+        Value::String(_) => vec![v],
+        other => other.elements().iter().collect(),
+    };
+    if values
+        .iter()
+        .any(|e| matches!(e.as_str(), Some("." | "..")))
+    {
+        diags.error_at(
+            path.clone(),
+            "Invalid ID",
+            format!("{path} must not be \".\" or \"..\": no ID is, and in a request's URL either would name another path."),
+        );
+    }
+}
+
 /// An absolute `https` URL, or `http` to a loopback address (local test
 /// servers), whose host is a DNS name or an IP address, with no user or
 /// password, query or fragment. Returns the parsed URL when valid. Messages
-/// never show a user or password the value carries.
+/// name the problem, never the value: a secret pasted into a URL setting by
+/// mistake (a token, a client secret, a query string) is never shown.
 pub fn service_url(v: &Value, path: &AttributePath, diags: &mut Diagnostics) -> Option<url::Url> {
     let Value::String(s) = v else { return None };
     match check_service_url(s) {
@@ -30,54 +52,38 @@ pub fn service_url(v: &Value, path: &AttributePath, diags: &mut Diagnostics) -> 
             diags.error_at(
                 path.clone(),
                 "Invalid URL",
-                format!("{path} must be an absolute https:// URL: {why}."),
+                format!("{path} must be an absolute https:// URL: {why} (the value is not shown, in case it is a secret)."),
             );
             None
         }
     }
 }
 
-/// Why `s` is no service URL, in words that never show its credentials.
+/// Why `s` is no service URL, in words that never quote it.
 fn check_service_url(s: &str) -> Result<url::Url, String> {
-    let shown = redact_userinfo(s.trim());
-    let u = url::Url::parse(s.trim()).map_err(|e| format!("{shown:?} is not a URL ({e})"))?;
+    let u = url::Url::parse(s.trim()).map_err(|e| format!("the value is not a URL ({e})"))?;
     if !u.username().is_empty() || u.password().is_some() {
-        return Err(format!(
-            "{shown:?} carries credentials, which URLs must not"
-        ));
+        return Err("the URL carries a user or password, which it must not".into());
     }
     match u.scheme() {
         "https" => {}
         "http" if is_loopback(&u) => {}
-        "http" => return Err(format!("{shown:?} uses plain http, which is allowed only for loopback addresses (127.0.0.1, ::1, localhost)")),
-        other => return Err(format!("{shown:?} has scheme {other:?}")),
+        "http" => return Err("the URL uses plain http, which is allowed only for loopback addresses (127.0.0.1, ::1, localhost)".into()),
+        _ => return Err("the URL's scheme is not https".into()),
     }
     match u.host() {
-        None => return Err(format!("{shown:?} has no host")),
+        None => return Err("the URL has no host".into()),
         Some(url::Host::Domain(d)) if !is_dns_name(d) => {
-            return Err(format!("the host of {shown:?} is not a valid DNS name"))
+            return Err("the URL's host is not a valid DNS name".into())
         }
         Some(_) => {}
     }
     if u.query().is_some() || u.fragment().is_some() {
-        return Err(format!(
-            "{shown:?} has a query or fragment (?, #), which a service address never needs"
-        ));
+        return Err(
+            "the URL has a query or fragment (?, #), which a service address never needs".into(),
+        );
     }
     Ok(u)
-}
-
-/// `s` with any user and password before its host replaced by `REDACTED`
-/// (`https://user:pw@host/x` → `https://REDACTED@host/x`), whether or not it
-/// parses as a URL: the one form in which a URL may be shown.
-pub fn redact_userinfo(s: &str) -> String {
-    let start = s.find("://").map_or(0, |i| i + 3);
-    let rest = &s[start..];
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    match rest[..authority_end].rfind('@') {
-        Some(at) => format!("{}REDACTED{}", &s[..start], &rest[at..]),
-        None => s.to_string(),
-    }
 }
 
 /// A DNS host name: dot-separated labels of letters, digits and hyphens
@@ -112,7 +118,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_password_in_a_url_is_never_shown() {
+    fn a_value_that_is_no_url_is_never_shown() {
         for bad in [
             "http://user:s3cr3t-pw@segment.example.com",
             "https://user:s3cr3t-pw@host/x",
@@ -120,6 +126,14 @@ mod tests {
             "http://user:s3cr3t-pw@127.0.0.1:1/",
             "ftp://user:s3cr3t-pw@host/",
             "https://user:s3cr3t-pw@ho st/",
+            // A client secret (with its private key) set as the server URL.
+            "secret-token:conductorone.com:v1:eyJzM2NyM3QiOiJzM2NyM3QifQ",
+            // A Segment token as the Segment API URL.
+            "sgp_s3cr3tS3cr3tS3cr3t",
+            "https://sgp_s3cr3t.example.com",
+            // A token in a query string.
+            "https://api.segmentapis.com/?token=s3cr3t",
+            "http://127.0.0.1:9/#s3cr3t",
         ] {
             let d = check(bad);
             let text = d
@@ -127,14 +141,10 @@ mod tests {
                 .map(|d| format!("{} {}", d.summary, d.detail))
                 .collect::<String>();
             assert!(d.has_errors(), "{bad}");
-            assert!(!text.contains("s3cr3t"), "{bad}: {text}");
-            assert!(text.contains("REDACTED"), "{bad}: {text}");
+            for shown in ["s3cr3t", "eyJ", "sgp_"] {
+                assert!(!text.contains(shown), "{bad}: {text}");
+            }
         }
-        assert_eq!(
-            redact_userinfo("https://a:b@h/p@q"),
-            "https://REDACTED@h/p@q"
-        );
-        assert_eq!(redact_userinfo("https://h/p@q"), "https://h/p@q");
     }
 
     #[test]

@@ -10,7 +10,7 @@ use crate::conductorone::{C1Client, Connector, ConnectorUpdate};
 /// The app and connector IDs of an import ID.
 fn parse_id(id: &str) -> Result<(&str, &str), Diagnostic> {
     id.split_once('/')
-        .filter(|(a, c)| !a.is_empty() && !c.is_empty() && !c.contains('/'))
+        .filter(|(a, c)| [a, c].iter().all(|s| !matches!(**s, "" | "." | "..")) && !c.contains('/'))
         .ok_or_else(|| {
             let shown: String = id.chars().take(120).collect();
             let more = if shown.len() < id.len() { "…" } else { "" };

@@ -48,7 +48,7 @@ pub struct SegmentIntegrationModel {
         "x-tf-optional" = true,
         "x-tf-computed" = true,
         "x-tf-plan" = ["use_state_for_unknown", "requires_replace"],
-        "x-tf-validate" = ["not_empty"]
+        "x-tf-validate" = ["not_empty", "path_segment"]
     ))]
     pub app_id: Option<String>,
     /// The name of the app this resource creates when `app_id` is not set.
@@ -83,7 +83,7 @@ pub struct SegmentIntegrationModel {
         "x-tf-optional" = true,
         "x-tf-computed" = true,
         "x-tf-plan" = ["use_state_for_unknown"],
-        "x-tf-validate" = [{"min_items": 1}, "not_empty"]
+        "x-tf-validate" = [{"min_items": 1}, "not_empty", "path_segment"]
     ))]
     pub user_ids: Option<BTreeSet<String>>,
     /// A Segment Public API token with the Workspace Owner access level. Kept

@@ -56,6 +56,10 @@ pub enum PlanModifier {
 pub enum Validator {
     /// A string, or each string element of a collection, is not blank.
     NotEmpty,
+    /// A string, or each string element of a collection, can be one
+    /// segment of a URL path as it is: not `.` or `..`, which a URL resolves
+    /// away (an ID that would change the path of the request it is sent in).
+    PathSegment,
     /// A string matches the pattern; `message` says what is expected.
     Regex { pattern: Pattern, message: String },
     /// A string is one of these.
@@ -234,6 +238,7 @@ fn check_one(v: &Validator, a: &Attribute, config: &Value, diags: &mut Diagnosti
         Validator::ExactlyOneOf(o) => exactly_one_of(&a.name, o, config, diags),
         _ if !value.is_wholly_known() || value.is_null() => {}
         Validator::NotEmpty => not_empty(value, &path, diags),
+        Validator::PathSegment => crate::validate::path_segments(value, &path, diags),
         Validator::Regex { pattern, message } => {
             let s = value.as_str().unwrap_or_default();
             match pattern.regex() {
