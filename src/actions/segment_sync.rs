@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use tfplugin::diag::{AttributePath, Diagnostic, Diagnostics};
+use tfplugin::diag::{one_line, AttributePath, Diagnostic, Diagnostics};
 use tfplugin::framework::{Context, Sink};
 use tfplugin::typed::{Partial, TypedAction};
 
@@ -227,7 +227,7 @@ impl Follow {
             format!(
                 "The sync of {} was still not over when the timeout passed: last status {} (started {started}). The sync goes on in ConductorOne; raise `timeout` to wait longer.",
                 self.what,
-                if st.status.is_empty() { "unknown" } else { &st.status },
+                if st.status.is_empty() { "unknown".to_string() } else { one_line(&st.status) },
             ),
         )
         .at(AttributePath::new("timeout"))
@@ -261,7 +261,9 @@ impl SegmentSync {
                 return Ok(());
             }
             if st.status != last.status || st.started_at != last.started_at {
-                progress.send(format!("Sync status: {}.", st.status)).await;
+                progress
+                    .send(format!("Sync status: {}.", one_line(&st.status)))
+                    .await;
             }
             last = st;
         }

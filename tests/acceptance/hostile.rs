@@ -575,3 +575,38 @@ fn dot_segments_as_ids_are_refused_at_plan() {
         }
     });
 }
+
+/// A hostile server's text in an owner's name and status (terminal escapes
+/// that would clear the screen or set the window title, a bell, a line that
+/// forges an error): Terraform's output shows each escaped, on its own line.
+#[test]
+fn control_characters_from_a_server_show_escaped() {
+    each_terraform(|tf| {
+        let sb = Sandbox::start(&[]);
+        let admin = sb.var("CONDUCTORONE_SANDBOX_ADMIN_USER_ID").to_string();
+        let user = json!({"userView": {"user": {
+            "id": admin,
+            "email": "ops\u{1b}]0;pwned\u{7}@example.com",
+            "status": "DISABLED\u{1b}[2J\r\nError: forged",
+        }}});
+        sb.fault(&json!({
+            "method": "GET", "path": format!("/api/v1/users/{admin}"), "count": 1000,
+            "status": 200, "body": user.to_string(),
+        }));
+        let mut wd = WorkDir::new(tf);
+        sb.configure(&mut wd);
+        wd.config(&format!(
+            "resource \"conductorone_segment_integration\" \"s\" {{\n  user_ids = [\"{admin}\"]\n}}\n"
+        ));
+        let out = wd.run(&["plan", "-no-color"]);
+        no_crash(&out);
+        out.failure()
+            .contains("is not an enabled ConductorOne user")
+            .contains("ops\\u{1b}]0;pwned\\u{7}@example.com")
+            .contains("DISABLED\\u{1b}[2J\\u{d}\\u{a}Error: forged");
+        let all = out.all();
+        for raw in ['\u{1b}', '\u{7}', '\r'] {
+            assert!(!all.contains(raw), "{raw:?} reached the output:\n{all}");
+        }
+    });
+}

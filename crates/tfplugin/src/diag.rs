@@ -151,11 +151,54 @@ impl Diagnostic {
                 Severity::Error => pb::diagnostic::Severity::Error as i32,
                 Severity::Warning => pb::diagnostic::Severity::Warning as i32,
             },
-            summary: self.summary.clone(),
-            detail: self.detail.clone(),
+            summary: terminal_safe(&self.summary),
+            detail: terminal_safe(&self.detail),
             attribute: self.path.as_ref().map(AttributePath::to_proto),
         }
     }
+}
+
+/// `text` as it may reach a terminal or a CI log: every control character
+/// but line feed and tab (ESC, BEL, carriage return, backspace, C1 controls)
+/// and every invisible direction override or isolate shown escaped (`\u{1b}`),
+/// so that a server's text can neither erase nor forge what Terraform prints.
+/// Every diagnostic and action progress message goes through it on its way to
+/// Terraform.
+pub fn terminal_safe(text: &str) -> String {
+    if !text.chars().any(needs_escape) {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if needs_escape(c) {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// A server's string to show within a line of a diagnostic: like
+/// [`terminal_safe`], with line feeds and tabs escaped too, so that it cannot
+/// start a line of its own (such as a forged `Error:`).
+pub fn one_line(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| {
+            let escape = c == '\n' || c == '\t' || needs_escape(c);
+            let (escaped, plain) = if escape {
+                (Some(c.escape_unicode()), None)
+            } else {
+                (None, Some(c))
+            };
+            escaped.into_iter().flatten().chain(plain)
+        })
+        .collect()
+}
+
+fn needs_escape(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t')
+        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
 }
 
 impl fmt::Display for Diagnostic {
@@ -243,5 +286,36 @@ impl IntoIterator for Diagnostics {
     type IntoIter = std::vec::IntoIter<Diagnostic>;
     fn into_iter(self) -> Self::IntoIter {
         self.0.into_iter()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_reach_terraform_escaped() {
+        let hostile = "user\u{1b}[2J\u{7}\r\u{8}\u{9b}31m \u{202e}evil\u{2066}";
+        let d = Diagnostic::warning(
+            format!("Owner {hostile}"),
+            format!("line one\n\tline two: {hostile}"),
+        )
+        .to_proto();
+        for text in [&d.summary, &d.detail] {
+            assert!(!text.chars().any(needs_escape), "{text:?}");
+            assert!(
+                text.contains("\\u{1b}[2J\\u{7}\\u{d}\\u{8}\\u{9b}31m \\u{202e}evil\\u{2066}"),
+                "{text}"
+            );
+        }
+        assert!(
+            d.detail.starts_with("line one\n\tline two"),
+            "our own layout stays"
+        );
+        assert_eq!(terminal_safe("plain text, ümlaut"), "plain text, ümlaut");
+        assert_eq!(
+            one_line("a\nError: forged\t\u{7}"),
+            "a\\u{a}Error: forged\\u{9}\\u{7}"
+        );
     }
 }

@@ -3,7 +3,7 @@
 //! error, or a paused connector, is a warning on the resource with the
 //! remedy that fits it. Warnings never change a plan's exit code.
 
-use tfplugin::diag::Diagnostic;
+use tfplugin::diag::{one_line, Diagnostic};
 
 use super::{path, Model};
 use crate::conductorone::Connector;
@@ -111,7 +111,7 @@ fn paused(c: &Connector, page: &str) -> Diagnostic {
         .unwrap_or_default();
     let reason = match c.sync_disabled_reason.trim() {
         "" => String::new(),
-        r => format!(" ConductorOne gives the reason: {r}."),
+        r => format!(" ConductorOne gives the reason: {}.", one_line(r)),
     };
     Diagnostic::warning(
         "The Segment connector is paused in ConductorOne: no syncs run until it is resumed",

@@ -5,7 +5,7 @@
 //! as warnings, what ConductorOne's setup guide asks (`guide`).
 
 use futures_util::future::{join, join_all};
-use tfplugin::diag::{Diagnostic, Diagnostics};
+use tfplugin::diag::{one_line, Diagnostic, Diagnostics};
 use tfplugin::framework::Context;
 use tfplugin::typed::{Partial, Plan};
 
@@ -308,8 +308,8 @@ fn owner_problem(id: &str, r: Result<Option<User>, C1Error>) -> Option<Diagnosti
             format!("{at}: {id:?} is not an enabled ConductorOne user; choose an enabled user"),
             format!(
                 "{at} element {id:?} ({}) has status {}; connector owners must be enabled ConductorOne users.",
-                u.name(),
-                if u.status.is_empty() { "UNKNOWN" } else { &u.status }
+                one_line(&u.name()),
+                if u.status.is_empty() { "UNKNOWN".to_string() } else { one_line(&u.status) }
             ),
         ),
         Ok(None) => (

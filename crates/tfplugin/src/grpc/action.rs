@@ -90,7 +90,9 @@ impl<P: Provider> ProviderService<P> {
             let forward = async {
                 let mut messages = messages;
                 while let Some(message) = messages.recv().await {
-                    let ev = event(Kind::Progress(Progress { message }));
+                    let ev = event(Kind::Progress(Progress {
+                        message: crate::diag::terminal_safe(&message),
+                    }));
                     if tx.send(Ok(ev)).await.is_err() {
                         break;
                     }
