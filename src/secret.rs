@@ -16,7 +16,16 @@ use zeroize::Zeroizing;
 pub struct Secret(Zeroizing<String>);
 
 impl Secret {
+    /// A secret; from now on no text the provider sends out (diagnostics,
+    /// logs) shows it, raw or encoded ([`tfplugin::redact`]).
     pub fn new(s: impl Into<String>) -> Self {
+        let s = Zeroizing::new(s.into());
+        tfplugin::redact::register(&s);
+        Secret(s)
+    }
+    /// A value sent among secrets (a form's `grant_type`, a client ID) that
+    /// is not one itself: it may be shown.
+    pub fn public(s: impl Into<String>) -> Self {
         Secret(Zeroizing::new(s.into()))
     }
     /// The secret itself, for the one place that must send it.
@@ -26,6 +35,12 @@ impl Secret {
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+}
+
+/// A part of a secret that a server might echo alone (the key inside a
+/// client secret): never shown either, like a [`Secret`].
+pub fn hide(part: &str) {
+    tfplugin::redact::register(part);
 }
 
 impl fmt::Debug for Secret {

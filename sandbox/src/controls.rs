@@ -47,7 +47,9 @@ pub struct Fault {
     pub rate: Option<f64>,
     /// Answer with this text (as `text/html`, as a proxy would) instead of
     /// the API's error shape; `{bearer}` stands for the request's bearer
-    /// token, as a misbehaving server might echo it.
+    /// token and `{client_secret}` for the sandbox's client secret, as a
+    /// misbehaving server might echo them (also `{bearer_pct}`,
+    /// `{bearer_b64}`, `{bearer_u}`: percent-encoded, base64, `\u` escapes).
     pub body: Option<String>,
     /// With `{bearer}`: a line break after every `wrap` characters of the
     /// token, as a server wrapping its text would echo it (`{bearer_json}`:

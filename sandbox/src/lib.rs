@@ -483,9 +483,8 @@ async fn faulty(sb: &Sandbox, f: &Fault, path: &str, req: Request, next: Next) -
     }
     if let (Some(status), Some(body)) = (f.status, &f.body) {
         let code = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY);
-        let echoed = body
-            .replace("{bearer_json}", &wrapped(&bearer, f.wrap, "\\n"))
-            .replace("{bearer}", &wrapped(&bearer, f.wrap, "\n"));
+        let echoed = echo(body, "bearer", &bearer, f.wrap);
+        let echoed = echo(&echoed, "client_secret", &sb.creds.client_secret, f.wrap);
         let mut resp = Response::new(axum::body::Body::from(echoed));
         *resp.status_mut() = code;
         resp.headers_mut().insert(
@@ -510,6 +509,26 @@ async fn faulty(sb: &Sandbox, f: &Fault, path: &str, req: Request, next: Next) -
         (None, Some((req, next))) => strictly(sb, req, next).await,
         (None, None) => fault_response(path, 500, None),
     }
+}
+
+/// `body` with `{NAME}` (and its encoded forms `{NAME_json}`, `{NAME_pct}`,
+/// `{NAME_b64}`, `{NAME_u}`) replaced by `value`, as a misbehaving server
+/// might echo it: raw (a line break every `wrap` characters; `_json`: the
+/// JSON escape `\n` instead), every byte percent-encoded, in base64, every
+/// character a JSON `\u` escape.
+fn echo(body: &str, name: &str, value: &str, wrap: Option<usize>) -> String {
+    use base64::Engine as _;
+    let pct: String = value.bytes().map(|b| format!("%{b:02X}")).collect();
+    let u: String = value
+        .encode_utf16()
+        .map(|c| format!("\\u{c:04x}"))
+        .collect();
+    let b64 = base64::engine::general_purpose::STANDARD.encode(value);
+    body.replace(&format!("{{{name}_json}}"), &wrapped(value, wrap, "\\n"))
+        .replace(&format!("{{{name}_pct}}"), &pct)
+        .replace(&format!("{{{name}_b64}}"), &b64)
+        .replace(&format!("{{{name}_u}}"), &u)
+        .replace(&format!("{{{name}}}"), &wrapped(value, wrap, "\n"))
 }
 
 /// `token` with `newline` (a line break, or its JSON escape) after every

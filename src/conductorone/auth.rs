@@ -60,6 +60,7 @@ pub fn parse_client_secret(secret: &str) -> Result<ClientKey, C1Error> {
         .trim()
         .strip_prefix(SECRET_PREFIX)
         .ok_or_else(|| bad("wrong prefix"))?;
+    crate::secret::hide(encoded);
     let jwk_bytes = b64
         .decode(encoded.trim_end_matches('='))
         .map_err(|_| bad("not base64url"))?;
@@ -73,6 +74,7 @@ pub fn parse_client_secret(secret: &str) -> Result<ClientKey, C1Error> {
         kid: Option<String>,
     }
     let jwk: Jwk = serde_json::from_slice(&jwk_bytes).map_err(|_| bad("not a JSON Web Key"))?;
+    crate::secret::hide(&jwk.d);
     if jwk.kty != "OKP" || jwk.crv != "Ed25519" {
         return Err(bad("not an Ed25519 key"));
     }
@@ -177,10 +179,9 @@ fn lifetime(expires_in: Option<&serde_json::Value>) -> Result<Duration, C1Error>
     };
     match secs {
         Some(s) => Ok(Duration::from_secs(s).min(MAX_LIFETIME)),
-        None => Err(C1Error::Decode(format!(
-            "the token response's expires_in is not a whole number of seconds: {}",
-            crate::http::scrub(&expires_in.map(ToString::to_string).unwrap_or_default(), [])
-        ))),
+        None => Err(C1Error::Decode(
+            "the token response's expires_in is not a whole number of seconds".into(),
+        )),
     }
 }
 
@@ -238,7 +239,7 @@ impl TokenSource {
     /// errors). Each form value is held as a [`Secret`] (wiped when the
     /// attempt ends): the form carries the assertion or the subject token.
     fn token_form(&self) -> (Vec<(&'static str, Secret)>, Vec<Secret>) {
-        let plain = |s: &str| Secret::new(s);
+        let plain = |s: &str| Secret::public(s);
         match &self.kind {
             Kind::Static(_) => (Vec::new(), Vec::new()),
             Kind::Assertion {
@@ -297,8 +298,9 @@ impl TokenSource {
                 Ok::<_, C1Error>(Prepared { request, secrets })
             })
             .await?;
-        let tr: TokenResponse = serde_json::from_slice(&body)
-            .map_err(|e| C1Error::Decode(format!("token response: {e}")))?;
+        let tr: TokenResponse = serde_json::from_slice(&body).map_err(|e| {
+            C1Error::Decode(format!("token response: {}", crate::http::decode_error(&e)))
+        })?;
         if tr.access_token.is_empty() {
             return Err(C1Error::Decode(
                 "the token response has no access_token".into(),

@@ -567,7 +567,7 @@ fn within(pager: &Pager, read: Result<Bytes, C1Error>) -> Result<Bytes, C1Error>
 }
 
 fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, C1Error> {
-    serde_json::from_slice(bytes).map_err(|e| C1Error::Decode(e.to_string()))
+    serde_json::from_slice(bytes).map_err(|e| C1Error::Decode(crate::http::decode_error(&e)))
 }
 
 /// One of the string fields an app update sets.

@@ -29,6 +29,20 @@ pub use retry::{
 };
 pub use scrub::{scrub, MAX_MESSAGE};
 
+/// What is wrong with an answer that did not decode, by kind and position
+/// only: serde's own message quotes the value it met (`invalid type: string
+/// "sgp_…"`), which may be a secret the server echoed.
+pub fn decode_error(e: &serde_json::Error) -> String {
+    use serde_json::error::Category;
+    let what = match e.classify() {
+        Category::Syntax => "it is not valid JSON",
+        Category::Eof => "it ends before its JSON does",
+        Category::Data => "a value in it has another type or shape than the API documents",
+        Category::Io => "it could not be read",
+    };
+    format!("{what} (line {}, column {})", e.line(), e.column())
+}
+
 /// The most of a response body we read (a page of 200 Segment groups is a
 /// few hundred KiB).
 pub const MAX_BODY: usize = 32 << 20;

@@ -1,7 +1,9 @@
-//! Scrubbing a server's text before anyone sees it: every secret of the
-//! request goes, even when the server broke it up with line breaks, tabs,
-//! spaces, control or invisible characters; those are made single spaces
-//! first, secrets are matched across them, then the text is cut.
+//! Scrubbing a server's text before anyone sees it: its escapes are undone
+//! (percent, `\u`), every secret the process knows goes in any form
+//! (`tfplugin::redact`), and every secret of the request goes even when the
+//! server broke it up with line breaks, tabs, spaces, control or invisible
+//! characters; those are made single spaces first, secrets are matched
+//! across them, then the text is cut.
 
 /// How much of an error text we show, in characters.
 pub const MAX_MESSAGE: usize = 300;
@@ -30,6 +32,9 @@ fn is_gap(c: char) -> bool {
 /// to [`MAX_MESSAGE`] characters (secrets are replaced before the cut, so
 /// that no part of one straddling it remains).
 pub fn scrub<'a>(text: &str, secrets: impl IntoIterator<Item = &'a str>) -> String {
+    // Escapes undone and every known secret gone before anything is cut.
+    let unescaped = tfplugin::redact::unescaped(text);
+    let text = tfplugin::redact::redact(&unescaped);
     let needles: Vec<Vec<char>> = secrets
         .into_iter()
         .map(|s| s.chars().filter(|c| !is_gap(*c)).collect::<Vec<char>>())
@@ -38,7 +43,7 @@ pub fn scrub<'a>(text: &str, secrets: impl IntoIterator<Item = &'a str>) -> Stri
     let longest = needles.iter().map(Vec::len).max().unwrap_or(0);
     // Enough visible characters that any secret touching the shown part is
     // read whole.
-    let (mut chars, more) = normalised(text, MAX_MESSAGE + longest + 1);
+    let (mut chars, more) = normalised(&text, MAX_MESSAGE + longest + 1);
     for needle in &needles {
         chars = redact(&chars, needle);
     }
@@ -199,5 +204,33 @@ mod tests {
             prop_assert!(!squashed.contains(token.as_str()), "{out:?}");
             prop_assert!(out.chars().count() <= MAX_MESSAGE + 1);
         }
+    }
+}
+#[cfg(test)]
+mod registered_tests {
+    #[test]
+    fn a_registered_secret_goes_before_the_cut() {
+        let secret = "secret-token:conductorone.com:v1:eyJjcnYiOiJFZDI1NTE5IiwiZCI6InhiWW1VbFlaZ01UbmZSak9qaWRTUHpkNVE5ZnlTZl9VUVNBNk1tNHdWaDAiLCJrdHkiOiJPS1AiLCJ4IjoiTXk1V1VWVHNfZVpCT3VrRG9fVlJwQnROZ0dEX3plSHZiZ1JsdEd4In0";
+        let _s = crate::secret::Secret::new(secret);
+        let text =
+            format!("{{\"error\": \"invalid_client\", \"error_description\": \"{secret}\"}}");
+        let shown = super::scrub(&text, []);
+        assert!(!shown.contains("eyJjcnYi"), "{shown}");
+        let wrapped: String = secret
+            .chars()
+            .collect::<Vec<_>>()
+            .chunks(5)
+            .map(|c| c.iter().collect::<String>())
+            .collect::<Vec<_>>()
+            .join("\n");
+        let text =
+            format!("{{\"error\": \"invalid_client\", \"error_description\": \"{wrapped}\"}}");
+        let shown = super::scrub(&text, [secret]);
+        assert!(!shown.contains("eyJjc"), "{shown}");
+        let shown = super::scrub(&text, []);
+        assert!(
+            !shown.contains("eyJjc"),
+            "without the request's secrets: {shown}"
+        );
     }
 }

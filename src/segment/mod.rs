@@ -310,8 +310,8 @@ impl SegmentClient {
 
 /// An answer's `data`.
 fn decode<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, SegmentError> {
-    let env: Envelope<T> =
-        serde_json::from_slice(bytes).map_err(|e| SegmentError::Decode(e.to_string()))?;
+    let env: Envelope<T> = serde_json::from_slice(bytes)
+        .map_err(|e| SegmentError::Decode(crate::http::decode_error(&e)))?;
     Ok(env.data)
 }
 

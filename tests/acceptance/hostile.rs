@@ -610,3 +610,117 @@ fn control_characters_from_a_server_show_escaped() {
         }
     });
 }
+
+/// How a server may echo a secret: raw, in a JSON string (escapes, wrapped),
+/// percent-encoded, in base64, as `\u` escapes, broken across lines.
+const ECHOES: [(&str, Option<usize>); 6] = [
+    ("", None),
+    ("_json", Some(7)),
+    ("_pct", None),
+    ("_b64", None),
+    ("_u", None),
+    ("", Some(5)),
+];
+
+/// Each secret echoed in each form, in 2xx and error bodies of Segment's
+/// reads, ConductorOne's token endpoint and its API: the Segment token, the
+/// client secret and every access token appear nowhere in Terraform's
+/// output or its `TF_LOG=trace` log, in any of those forms.
+#[test]
+fn secrets_echoed_in_any_form_never_show() {
+    each_terraform(|tf| {
+        // The access tokens the sandbox issued are in its saved state only.
+        let saved =
+            std::env::temp_dir().join(format!("echo-{}-{}.json", std::process::id(), tf.version));
+        let sb = Sandbox::start(&["--state-file", saved.to_str().unwrap()]);
+        let mut wd = WorkDir::new(tf);
+        sb.configure(&mut wd);
+        wd.setenv("TF_LOG", "trace");
+        wd.config(
+            "data \"conductorone_segment_workspace\" \"w\" {}\n\n\
+             data \"conductorone_segment_group\" \"g\" {\n  id = \"group-id\"\n}\n\n\
+             data \"conductorone_segment_sync_status\" \"s\" {\n  app_id = \"app-id\"\n  connector_id = \"connector-id\"\n}\n",
+        );
+        let mut said = String::new();
+        // The client secret's key, after its public prefix.
+        let client_secret = sb.var("CONDUCTORONE_CLIENT_SECRET");
+        let key = client_secret.rsplit(':').next().unwrap();
+        let mut secrets = vec![sb.var("SEGMENT_ACCESS_TOKEN").to_string(), key.to_string()];
+        for (form, wrap) in ECHOES {
+            let bearer = format!("{{bearer{form}}}");
+            let client_secret = format!("{{client_secret{form}}}");
+            let runs = [
+                vec![
+                    json!({"method": "GET", "path": "/segment/", "status": 400, "wrap": wrap,
+                        "body": json!({"errors": [{"type": "bad", "message": format!("token {bearer} here")}]}).to_string()}),
+                    json!({"method": "GET", "path": "/segment/groups/*", "status": 200, "wrap": wrap,
+                        "body": format!("{{\"data\": {{\"userGroup\": \"{bearer}\"}}}}")}),
+                    json!({"method": "POST", "path": "/auth/v1/token", "status": 400, "wrap": wrap,
+                        "body": format!("{{\"error\": \"invalid_client\", \"error_description\": \"{client_secret}\"}}")}),
+                ],
+                vec![
+                    json!({"method": "GET", "path": "/api/v1/apps/*", "status": 400, "wrap": wrap,
+                    "body": json!({"code": 3, "message": format!("token {bearer} refused")}).to_string()}),
+                ],
+                vec![
+                    json!({"method": "POST", "path": "/auth/v1/token", "status": 200, "wrap": wrap,
+                    "body": format!("{{\"access_token\": \"tok\", \"expires_in\": \"{client_secret}\"}}")}),
+                ],
+            ];
+            for faults in runs {
+                sb.clear_faults();
+                for f in &faults {
+                    sb.fault(f);
+                }
+                let out = wd.run(&["plan", "-no-color"]);
+                no_crash(&out);
+                out.failure();
+                let text = format!("echoed as {form:?} wrapped at {wrap:?}:\n{}", out.all());
+                assert_nothing_of(&text, &secrets);
+                said.push_str(&text);
+            }
+        }
+        let state: Value = serde_json::from_slice(&std::fs::read(&saved).unwrap()).unwrap();
+        let _ = std::fs::remove_file(&saved);
+        secrets.extend(
+            state["data"]["access_tokens"]
+                .as_object()
+                .unwrap()
+                .keys()
+                .cloned(),
+        );
+        assert!(secrets.len() > 2, "the provider got access tokens");
+        assert_nothing_of(&said, &secrets);
+    });
+}
+
+/// No secret shows in `text`, in any form [`ECHOES`] makes (pieces of 12
+/// characters of it, or of its encoded forms, after whitespace is removed).
+#[track_caller]
+fn assert_nothing_of(text: &str, secrets: &[String]) {
+    use base64::Engine as _;
+    let squashed: String = text
+        .replace("\\n", "")
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect();
+    for s in secrets {
+        let pct: String = s.bytes().map(|b| format!("%{b:02X}")).collect();
+        let u: String = s.encode_utf16().map(|c| format!("\\u{c:04x}")).collect();
+        let b64 = base64::engine::general_purpose::STANDARD.encode(s);
+        for form in [s, &pct, &u, &b64] {
+            let chars: Vec<char> = form.chars().collect();
+            for piece in chars.chunks(12).filter(|p| p.len() == 12) {
+                let piece: String = piece.iter().collect();
+                if let Some(at) = squashed.find(&piece) {
+                    let before: Vec<char> = squashed[..at].chars().rev().take(300).collect();
+                    let before: String = before.into_iter().rev().collect();
+                    let around: String =
+                        before + &squashed[at..].chars().take(300).collect::<String>();
+                    let head: String = squashed.chars().take(40).collect();
+                    panic!("a piece of a secret shows: {piece} ({head}) in …{around}…");
+                }
+            }
+        }
+    }
+}

@@ -200,7 +200,9 @@ impl Sandbox {
                 .send()
                 .await
                 .expect("POST");
-            assert_eq!(r.status(), status, "POST {url} refused");
+            let got = r.status();
+            let why = r.text().await.unwrap_or_default();
+            assert_eq!(got, status, "POST {url} {body} refused: {why}");
         });
     }
 }

@@ -151,8 +151,8 @@ impl Diagnostic {
                 Severity::Error => pb::diagnostic::Severity::Error as i32,
                 Severity::Warning => pb::diagnostic::Severity::Warning as i32,
             },
-            summary: terminal_safe(&self.summary),
-            detail: terminal_safe(&self.detail),
+            summary: terminal_safe(&crate::redact::redact(&self.summary)),
+            detail: terminal_safe(&crate::redact::redact(&self.detail)),
             attribute: self.path.as_ref().map(AttributePath::to_proto),
         }
     }
@@ -162,8 +162,8 @@ impl Diagnostic {
 /// but line feed and tab (ESC, BEL, carriage return, backspace, C1 controls)
 /// and every invisible direction override or isolate shown escaped (`\u{1b}`),
 /// so that a server's text can neither erase nor forge what Terraform prints.
-/// Every diagnostic and action progress message goes through it on its way to
-/// Terraform.
+/// Every diagnostic and action progress message goes through it (after
+/// [`crate::redact`]) on its way to Terraform.
 pub fn terminal_safe(text: &str) -> String {
     if !text.chars().any(needs_escape) {
         return text.to_string();

@@ -6,6 +6,7 @@
 pub mod diag;
 pub mod framework;
 pub mod logging;
+pub mod redact;
 pub mod rules;
 pub mod schema;
 pub mod server;

@@ -95,7 +95,8 @@ impl<S: Subscriber> Layer<S> for HclogLayer {
         for (k, v) in fields {
             line.insert(k, v);
         }
-        let mut text = serde_json::Value::Object(line).to_string();
+        let mut text =
+            crate::redact::redact(&serde_json::Value::Object(line).to_string()).into_owned();
         text.push('\n');
         let _ = std::io::stderr().lock().write_all(text.as_bytes());
     }

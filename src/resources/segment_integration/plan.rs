@@ -308,7 +308,7 @@ fn owner_problem(id: &str, r: Result<Option<User>, C1Error>) -> Option<Diagnosti
             format!("{at}: {id:?} is not an enabled ConductorOne user; choose an enabled user"),
             format!(
                 "{at} element {id:?} ({}) has status {}; connector owners must be enabled ConductorOne users.",
-                one_line(&u.name()),
+                one_line(u.name()),
                 if u.status.is_empty() { "UNKNOWN".to_string() } else { one_line(&u.status) }
             ),
         ),

@@ -91,7 +91,7 @@ impl<P: Provider> ProviderService<P> {
                 let mut messages = messages;
                 while let Some(message) = messages.recv().await {
                     let ev = event(Kind::Progress(Progress {
-                        message: crate::diag::terminal_safe(&message),
+                        message: crate::diag::terminal_safe(&crate::redact::redact(&message)),
                     }));
                     if tx.send(Ok(ev)).await.is_err() {
                         break;
