@@ -6,10 +6,18 @@
 
 use futures_util::stream::{self, StreamExt, TryStreamExt};
 
-use super::{App, C1Client, C1Error, Connector};
+use super::{app_path, App, C1Client, C1Error, ConnectorView, ListedConnector, Present};
+use crate::http::Budget;
 
 /// How many apps' connectors are listed at once.
 pub const CONCURRENCY: usize = 16;
+
+/// The most bytes of ConductorOne's answers one discovery reads, all lists
+/// together, and a share of them for one answer (so that the lists read at
+/// once hold at most this much). A tenant's connector lists are a few KiB
+/// per app; a server that sends more ends the discovery with an error
+/// instead of the provider's memory growing with it.
+pub const DISCOVERY_BYTES: usize = 64 << 20;
 
 impl C1Client {
     /// `GET /api/v1/apps`, every page (100 apps each).
@@ -29,7 +37,9 @@ impl C1Client {
         &self,
         catalog_id: &str,
         apps: Option<Vec<App>>,
-    ) -> Result<Vec<(App, Connector)>, C1Error> {
+    ) -> Result<Vec<(App, ListedConnector)>, C1Error> {
+        let per_answer = DISCOVERY_BYTES / CONCURRENCY;
+        let budget = &Budget::new("the discovery", DISCOVERY_BYTES, per_answer);
         let (tx, rx) = tokio::sync::mpsc::unbounded_channel::<App>();
         let produce = async move {
             let send = |page: Vec<App>| {
@@ -41,7 +51,7 @@ impl C1Client {
                     send(a);
                     Ok(())
                 }
-                None => self.each_page("/api/v1/apps", send).await,
+                None => self.each_page("/api/v1/apps", Some(budget), send).await,
             }
         };
         let apps = stream::unfold(rx, |mut rx| async move { rx.recv().await.map(|a| (a, rx)) });
@@ -50,23 +60,37 @@ impl C1Client {
         let lists = apps
             .enumerate()
             .map(|(i, app)| async move {
-                let cs = self.connectors(&app.id).await?;
+                let cs = self.listed_connectors(&app.id, catalog_id, budget).await?;
                 Ok::<_, C1Error>((i, app, cs))
             })
             .buffer_unordered(CONCURRENCY)
-            .try_collect::<Vec<(usize, App, Vec<Connector>)>>();
+            .try_collect::<Vec<(usize, App, Vec<ListedConnector>)>>();
         let (produced, lists) = tokio::join!(produce, lists);
         produced?;
         let mut lists = lists?;
         lists.sort_unstable_by_key(|(i, _, _)| *i);
         Ok(lists
             .into_iter()
-            .flat_map(|(_, app, cs)| {
-                cs.into_iter()
-                    .filter(|c| c.catalog_id == catalog_id)
-                    .map(move |c| (app.clone(), c))
-            })
+            .flat_map(|(_, app, cs)| cs.into_iter().map(move |c| (app.clone(), c)))
             .collect())
+    }
+
+    /// The live connectors of `catalog_id` in app `app_id`, each kept only
+    /// if it is of the catalog, as its page arrives, without its config.
+    async fn listed_connectors(
+        &self,
+        app_id: &str,
+        catalog_id: &str,
+        budget: &Budget,
+    ) -> Result<Vec<ListedConnector>, C1Error> {
+        let path = format!("{}/connectors", app_path(app_id)?);
+        let mut kept = Vec::new();
+        self.each_page(&path, Some(budget), |page: Vec<ConnectorView<Present>>| {
+            let live = page.into_iter().filter_map(|v| v.connector);
+            kept.extend(live.filter(|c| c.deleted_at.is_none() && c.catalog_id == catalog_id));
+        })
+        .await?;
+        Ok(kept)
     }
 }
 

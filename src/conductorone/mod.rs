@@ -26,13 +26,15 @@ use serde_json::{json, Value};
 pub(crate) use auth::tests as tests_support;
 pub use auth::{parse_client_secret, ClientKey, Credentials, TokenSource};
 pub use error::C1Error;
-pub use model::{App, Connector, ConnectorStatus, Role, User};
+pub use model::{
+    App, Connector, ConnectorOf, ConnectorStatus, ListedConnector, Present, Role, User,
+};
 pub use patch::{ConnectorUpdate, EnvConfig, ENV_CONFIG_TYPE};
 
 use bytes::Bytes;
 
 use crate::http::{
-    encode_component, encode_segment, join_url, ApiError, ErrorBody, Failure, Idempotent,
+    encode_component, encode_segment, join_url, ApiError, Budget, ErrorBody, Failure, Idempotent,
     NotOneSegment, Pager, Prepared, Transport, MAX_BODY,
 };
 use crate::secret::Secret;
@@ -52,8 +54,9 @@ struct ConnectorViewEnvelope {
 }
 
 #[derive(Deserialize)]
-struct ConnectorView {
-    connector: Option<Connector>,
+#[serde(bound(deserialize = "C: Deserialize<'de> + Default"))]
+pub(crate) struct ConnectorView<C = Option<Value>> {
+    connector: Option<ConnectorOf<C>>,
 }
 
 /// A page of a list or search answer.
@@ -355,20 +358,22 @@ impl C1Client {
     /// [`MAX_PAGES`] pages).
     async fn every_page<T: DeserializeOwned>(&self, path: &str) -> Result<Vec<T>, C1Error> {
         let mut out = Vec::new();
-        self.each_page(path, |page| out.extend(page)).await?;
+        self.each_page(path, None, |page| out.extend(page)).await?;
         Ok(out)
     }
 
     /// Reads `path` page by page (100 items each), handing each page to
     /// `take` as soon as it arrives; at most [`MAX_PAGES`] pages and
-    /// [`crate::http::paging::LIST_BYTES`] bytes, else an error.
+    /// [`crate::http::paging::LIST_BYTES`] bytes (and what is left of
+    /// `budget`), else an error.
     async fn each_page<T: DeserializeOwned>(
         &self,
         path: &str,
+        budget: Option<&Budget>,
         mut take: impl FnMut(Vec<T>),
     ) -> Result<(), C1Error> {
         let mut token = String::new();
-        let mut pager = Pager::new(format!("ConductorOne's {path}"), MAX_PAGES);
+        let mut pager = Pager::new(format!("ConductorOne's {path}"), MAX_PAGES).within(budget);
         loop {
             let url = format!(
                 "{path}?page_size=100&page_token={}",
@@ -578,7 +583,7 @@ fn app_field<'a>(app: &'a App, field: &str) -> &'a str {
     }
 }
 
-fn app_path(app_id: &str) -> Result<String, NotOneSegment> {
+pub(crate) fn app_path(app_id: &str) -> Result<String, NotOneSegment> {
     Ok(format!("/api/v1/apps/{}", encode_segment(app_id)?))
 }
 

@@ -14,10 +14,28 @@ fn list<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
     Ok(Option::<Vec<String>>::deserialize(d)?.unwrap_or_default())
 }
 
-/// A connector (`c1.api.app.v1.Connector`).
+/// A connector (`c1.api.app.v1.Connector`) with its public config.
+pub type Connector = ConnectorOf<Option<Value>>;
+
+/// A connector as a discovery lists it: whether it has a config, not the
+/// config itself (a server may send megabytes of it, which decoded into a
+/// tree cost many times their size; listing never reads them).
+pub type ListedConnector = ConnectorOf<Present>;
+
+/// Whether a field was there; its value is skipped without being kept.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Present(pub bool);
+
+impl<'de> Deserialize<'de> for Present {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Present, D::Error> {
+        serde::de::IgnoredAny::deserialize(d).map(|_| Present(true))
+    }
+}
+
+/// A connector (`c1.api.app.v1.Connector`), its `config` read as `C`.
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct Connector {
+pub struct ConnectorOf<C> {
     #[serde(default, deserialize_with = "text")]
     pub id: String,
     #[serde(default, deserialize_with = "text")]
@@ -32,7 +50,7 @@ pub struct Connector {
     pub user_ids: Vec<String>,
     /// The public part of the config (secret values are never returned).
     #[serde(default)]
-    pub config: Option<Value>,
+    pub config: C,
     #[serde(default)]
     pub status: Option<ConnectorStatus>,
     #[serde(default)]
@@ -48,7 +66,7 @@ pub struct Connector {
     pub sync_disabled_reason: String,
 }
 
-impl Connector {
+impl<C> ConnectorOf<C> {
     /// Whether syncing is paused (or otherwise disabled): ConductorOne's
     /// spec names `syncDisabledAt` and `SYNC_STATUS_DISABLED`, but not which
     /// a pause sets, so either counts.

@@ -22,7 +22,7 @@ use serde::de::DeserializeOwned;
 
 use crate::secret::Secret;
 
-pub use paging::{Pager, PagingError};
+pub use paging::{Budget, Pager, PagingError};
 pub use redirect::Refused;
 pub use retry::{
     encode_component, encode_segment, join_url, NotOneSegment, RetryPolicy, Retryable,

@@ -4,6 +4,8 @@
 //! a bounded time and memory and ends in an error that says why.
 
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 
 use super::MAX_BODY;
 
@@ -26,6 +28,62 @@ pub enum PagingError {
     },
     #[error("the server handed out the same page cursor twice while listing {what}; stopped instead of looping")]
     Repeated { what: String },
+    #[error(
+        "stopped {what} while reading {list}: it reads at most {max_mib} MiB of answers in all, and \
+         at most {answer_mib} MiB in one answer, and the server sent more. Narrow it (such as to \
+         one app)"
+    )]
+    Budget {
+        what: &'static str,
+        list: String,
+        max_mib: usize,
+        answer_mib: usize,
+    },
+}
+
+/// A bound over a whole discovery: the bytes all its lists read together,
+/// and a share of them for any one answer, so that lists read side by side
+/// hold at most the whole in memory at once. Shared by clones.
+#[derive(Clone, Debug)]
+pub struct Budget {
+    what: &'static str,
+    left: Arc<AtomicUsize>,
+    total: usize,
+    per_answer: usize,
+}
+
+impl Budget {
+    /// `what` (such as "the discovery") reads at most `total` bytes, at most
+    /// `per_answer` of them in one answer.
+    pub fn new(what: &'static str, total: usize, per_answer: usize) -> Budget {
+        Budget {
+            what,
+            left: Arc::new(AtomicUsize::new(total)),
+            total,
+            per_answer,
+        }
+    }
+
+    fn room(&self) -> usize {
+        self.left.load(Ordering::Relaxed).min(self.per_answer)
+    }
+
+    fn spend(&self, n: usize) {
+        let _ = self
+            .left
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |l| {
+                Some(l.saturating_sub(n))
+            });
+    }
+
+    fn spent(&self, list: &str) -> PagingError {
+        PagingError::Budget {
+            what: self.what,
+            list: list.to_string(),
+            max_mib: self.total >> 20,
+            answer_mib: self.per_answer >> 20,
+        }
+    }
 }
 
 /// One list's reading so far.
@@ -35,6 +93,7 @@ pub struct Pager {
     pages: u32,
     bytes: usize,
     seen: HashSet<String>,
+    budget: Option<Budget>,
 }
 
 impl Pager {
@@ -46,11 +105,24 @@ impl Pager {
             pages: 0,
             bytes: 0,
             seen: HashSet::new(),
+            budget: None,
         }
     }
 
-    /// The most bytes the next page may hold: what is left of the list's.
+    /// This list, one of those `budget` bounds together.
+    pub fn within(mut self, budget: Option<&Budget>) -> Pager {
+        self.budget = budget.cloned();
+        self
+    }
+
+    /// The most bytes the next page may hold: what is left of the list's
+    /// (and of its budget's).
     pub fn room(&self) -> usize {
+        let list = self.list_room();
+        self.budget.as_ref().map_or(list, |b| list.min(b.room()))
+    }
+
+    fn list_room(&self) -> usize {
         LIST_BYTES.saturating_sub(self.bytes).min(MAX_BODY)
     }
 
@@ -59,6 +131,9 @@ impl Pager {
     pub fn advance(&mut self, len: usize, next: &str) -> Result<bool, PagingError> {
         self.pages = self.pages.saturating_add(1);
         self.bytes = self.bytes.saturating_add(len);
+        if let Some(b) = &self.budget {
+            b.spend(len);
+        }
         if next.is_empty() {
             return Ok(false);
         }
@@ -80,6 +155,9 @@ impl Pager {
     }
 
     fn bound(&self) -> PagingError {
+        if let Some(b) = self.budget.as_ref().filter(|b| b.room() < self.list_room()) {
+            return b.spent(&self.what);
+        }
         PagingError::Bound {
             what: self.what.clone(),
             pages: self.pages,

@@ -13,7 +13,7 @@ use tfplugin::diag::{AttributePath, Diagnostic, Diagnostics};
 use tfplugin::framework::Context;
 use tfplugin::typed::{Listed, TypedListResource};
 
-use crate::conductorone::{App, C1Client, Connector};
+use crate::conductorone::{App, C1Client, ListedConnector};
 use crate::glue::{c1_call, Shared};
 use crate::resources::segment_integration::{
     held_by_a_create, marker_key, MarkerKey, SegmentIntegrationIdentity, SegmentIntegrationModel,
@@ -104,7 +104,7 @@ impl SegmentIntegrationList {
 /// marker `key` verifies) get a warning instead.
 async fn send_all(
     out: &mut Out<'_>,
-    found: Vec<(App, Connector)>,
+    found: Vec<(App, ListedConnector)>,
     name_filter: Option<&Regex>,
     key: &MarkerKey,
     diags: &mut Diagnostics,
@@ -163,7 +163,7 @@ async fn apps_to_search(
 /// import: the next apply of that create adopts it, and importing it too
 /// would make two resources of one connector. (A marker these credentials
 /// did not make holds nothing: such a connector is listed.)
-fn left_out(app: &App, c: &Connector) -> Diagnostic {
+fn left_out(app: &App, c: &ListedConnector) -> Diagnostic {
     Diagnostic::warning(
         "Connector left out: an interrupted apply made it",
         format!(
@@ -176,7 +176,7 @@ fn left_out(app: &App, c: &Connector) -> Diagnostic {
 }
 
 /// Sends one connector; false when Terraform wants no more.
-async fn send(out: &mut Out<'_>, app: &App, c: &Connector) -> Result<bool, Diagnostic> {
+async fn send(out: &mut Out<'_>, app: &App, c: &ListedConnector) -> Result<bool, Diagnostic> {
     let identity = SegmentIntegrationIdentity {
         app_id: c.app_id.clone(),
         connector_id: c.id.clone(),

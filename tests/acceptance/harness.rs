@@ -475,3 +475,18 @@ pub fn trap() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
     });
     (url, hits)
 }
+
+/// The provider's peak memory in a run with `TF_LOG_PROVIDER=debug` (the
+/// largest `max_rss_kib` of its processes' exit lines), in KiB.
+#[track_caller]
+pub fn provider_peak_kib(out: &Output) -> u64 {
+    let rss: Vec<u64> = out
+        .stderr
+        .lines()
+        .filter(|l| l.contains("plugin process exiting"))
+        .filter_map(|l| l.split("max_rss_kib=").nth(1))
+        .filter_map(|v| v.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok())
+        .collect();
+    assert!(!rss.is_empty(), "no exit line:\n{}", out.stderr);
+    rss.iter().max().copied().unwrap_or(0)
+}

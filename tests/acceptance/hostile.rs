@@ -388,15 +388,7 @@ fn an_endless_segment_pager_stops_at_its_bound() {
                 "took {:?}",
                 out.elapsed
             );
-            let rss: Vec<u64> = out
-                .stderr
-                .lines()
-                .filter(|l| l.contains("plugin process exiting"))
-                .filter_map(|l| l.split("max_rss_kib=").nth(1))
-                .filter_map(|v| v.split(|c: char| !c.is_ascii_digit()).next()?.parse().ok())
-                .collect();
-            assert!(!rss.is_empty(), "no exit line:\n{}", out.stderr);
-            let peak = rss.iter().max().copied().unwrap_or(0);
+            let peak = crate::harness::provider_peak_kib(&out);
             eprintln!(
                 "endless pager ({bound}): {:?}, provider peak {} MiB",
                 out.elapsed,

@@ -349,7 +349,59 @@ fn mark_pending(sb: &Sandbox, name: &str, valid: bool) -> String {
                 display_name: marked,
                 user_ids: c.user_ids.clone(),
             };
-        c1.update_connector(&c, &update).await.unwrap();
+        let whole = c1.connector(&c.app_id, &c.id).await.unwrap().unwrap();
+        c1.update_connector(&whole, &update).await.unwrap();
         c.id
     })
+}
+
+/// A hostile ConductorOne: 100 apps, each with a Segment connector whose
+/// `config` is 30 MiB of zeros (which, decoded into a tree, costs some 16
+/// times that). `terraform query` ends with the discovery's clear error,
+/// and the provider's peak memory stays under 200 MiB.
+#[test]
+fn query_against_huge_connector_configs_stays_bounded() {
+    let zeros = format!("[{}0]", "0,".repeat(15 << 20));
+    let connector_page = std::sync::Arc::new(format!(
+        "{{\"list\": [{{\"connector\": {{\"id\": \"c1\", \"appId\": \"APP\", \"catalogId\": \"2YuQMfugzij8vRI4FGkYNcMxgOe\", \"displayName\": \"Segment\", \"config\": {{\"zeros\": {zeros}}}}}}}], \"nextPageToken\": \"\"}}"
+    ));
+    let apps: Vec<String> = (0..100)
+        .map(|i| format!("{{\"id\": \"app{i:03}\", \"displayName\": \"App {i}\"}}"))
+        .collect();
+    let apps_page = format!(
+        "{{\"list\": [{}], \"nextPageToken\": \"\"}}",
+        apps.join(",")
+    );
+    let mock = crate::mock_http::serve_fn(move |line, _| {
+        let body = if line.contains("/connectors") {
+            connector_page.to_string()
+        } else if line.starts_with("GET /api/v1/apps") {
+            apps_page.clone()
+        } else {
+            "{}".to_string()
+        };
+        (200, String::new(), body)
+    });
+    for tf in query_capable() {
+        let mut wd = WorkDir::new(tf);
+        wd.setenv("CONDUCTORONE_SERVER_URL", &mock.url)
+            .setenv(
+                "CONDUCTORONE_ACCESS_TOKEN",
+                "access-token-for-a-hostile-server",
+            )
+            .setenv("TF_LOG_PROVIDER", "debug");
+        wd.write("main.tf", &provider_only());
+        wd.write("found.tfquery.hcl", &list_block(""));
+        let out = wd.run(&["query", "-no-color"]);
+        out.failure()
+            .contains("stopped the discovery")
+            .contains("MiB");
+        let peak = crate::harness::provider_peak_kib(&out);
+        eprintln!(
+            "query against 100 apps with 30 MiB configs: {:?}, provider peak {} MiB",
+            out.elapsed,
+            peak / 1024
+        );
+        assert!(peak < 200 * 1024, "provider peak {peak} KiB");
+    }
 }

@@ -31,7 +31,7 @@ pub use import::check_import_id;
 pub use model::{SegmentIntegrationIdentity, SegmentIntegrationModel};
 pub use pending::{Kind, Marker, MarkerKey};
 
-use crate::conductorone::{App, C1Client, Connector, ConnectorUpdate};
+use crate::conductorone::{App, C1Client, Connector, ConnectorOf, ConnectorUpdate};
 use crate::glue::{c1_call, c1_error, Shared};
 
 /// Segment's id in ConductorOne's connector catalog.
@@ -73,7 +73,7 @@ pub fn marker_key(shared: &Shared) -> Result<MarkerKey, Diagnostic> {
 
 /// Whether an interrupted create of this provider holds the connector `c`
 /// in the app `app` (a valid marker on either): its next apply adopts it.
-pub fn held_by_a_create(key: &MarkerKey, app: &App, c: &Connector) -> bool {
+pub fn held_by_a_create<C>(key: &MarkerKey, app: &App, c: &ConnectorOf<C>) -> bool {
     key.valid(Kind::Connector, &c.display_name).is_some()
         || key.valid(Kind::App, &app.description).is_some()
 }

@@ -8,7 +8,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use tfplugin::value::Number;
 
-use crate::conductorone::Connector;
+use crate::conductorone::ConnectorOf;
 use crate::segment::Workspace;
 
 /// Registers Segment as a connector in ConductorOne so that ConductorOne
@@ -147,7 +147,7 @@ impl SegmentIntegrationModel {
 
     /// This model refreshed from `c`, for what ConductorOne can tell.
     #[must_use]
-    pub fn refreshed(&self, c: &Connector) -> Self {
+    pub fn refreshed<C>(&self, c: &ConnectorOf<C>) -> Self {
         let mut m = self.clone();
         m.id = Some(c.id.clone());
         m.app_id = Some(c.app_id.clone());
@@ -163,7 +163,7 @@ impl SegmentIntegrationModel {
     /// the note its create wrote in the description, when there is one:
     /// after that only a token checked by Terraform changes it.
     #[must_use]
-    pub fn imported(c: &Connector) -> Self {
+    pub fn imported<C>(c: &ConnectorOf<C>) -> Self {
         let base = SegmentIntegrationModel {
             managed_app: Some(false),
             ..Default::default()
