@@ -114,6 +114,9 @@ pub struct App {
     pub display_name: String,
     #[serde(default, deserialize_with = "text")]
     pub description: String,
+    /// When the app was made (RFC 3339).
+    #[serde(default)]
+    pub created_at: Option<String>,
     #[serde(default)]
     pub deleted_at: Option<String>,
 }

@@ -12,6 +12,8 @@ use crate::sandbox::{block_on, Sandbox};
 #[derive(Clone, Copy, Debug)]
 enum Step {
     App,
+    /// The made app's marker comes to name the app itself.
+    Own,
     /// `CreateDelegated`, the name carrying the marker.
     Connector,
     /// The made app's marker comes to name the connector.
@@ -52,9 +54,11 @@ fn fault(step: Step, loss: Loss) -> Value {
     let (path, skip) = match step {
         Step::App => ("/api/v1/apps", 0),
         Step::Connector => ("/api/v1/apps/*/connectors", 0),
-        // The first POST under the app is the connector's create; the next
-        // records the connector in the app's marker.
-        Step::Bind => ("/api/v1/apps/*", 1),
+        // The first POST to the app names it in its marker, the next (under
+        // it) is the connector's create; the third records the connector
+        // in the app's marker.
+        Step::Own => ("/api/v1/apps/*", 0),
+        Step::Bind => ("/api/v1/apps/*", 2),
         // The first POST under a connector sends the token; the next sets
         // the name and owners.
         Step::Token => ("/api/v1/apps/*/connectors/*", 0),
@@ -76,6 +80,10 @@ fn committed(sb: &Sandbox, step: Step, apps_before: usize, name: &str) -> bool {
         Step::App => sb.apps().len() > apps_before,
         Step::Connector => !sb.connectors().is_empty(),
         Step::Token => sb.connectors().iter().any(|c| !c["config"].is_null()),
+        Step::Own => sb
+            .apps()
+            .iter()
+            .any(|a| a["description"].as_str().unwrap_or("").contains(" o=")),
         Step::Bind => sb
             .apps()
             .iter()
@@ -216,6 +224,7 @@ fn a_lost_answer_at_each_create_step_leaves_one_app_and_one_connector() {
     for loss in LOSSES {
         for step in [
             Step::App,
+            Step::Own,
             Step::Connector,
             Step::Bind,
             Step::Token,

@@ -116,8 +116,53 @@ fn plant(sb: &Sandbox, in_app: Option<&str>, marker: &str) -> (String, String) {
     })
 }
 
+/// A genuine marker of the default configuration, as the provider with the
+/// sandbox's credentials writes it, copied by someone who can read the
+/// tenant's apps: from an app it names (`own`), or one written long before
+/// (`age_secs`) the object it is planted on.
+fn copied(sb: &Sandbox, parts: &[&str], own: Option<&str>, age_secs: u64) -> String {
+    use terraform_provider_conductorone::conductorone::Credentials;
+    use terraform_provider_conductorone::resources::segment_integration::{
+        Kind, Marker, MarkerKey,
+    };
+    let key = MarkerKey::for_credentials(&Credentials::ClientCredentials {
+        server_url: url::Url::parse(sb.url()).unwrap(),
+        client_id: sb.var("CONDUCTORONE_CLIENT_ID").to_string(),
+        client_secret: terraform_provider_conductorone::secret::Secret::new(
+            sb.var("CONDUCTORONE_CLIENT_SECRET").to_string(),
+        ),
+    });
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let marker = Marker {
+        fingerprint: fingerprint(parts),
+        attempt: 0x5eed_0000_0000_0001,
+        time: now - age_secs,
+        own: None,
+        connector: None,
+    };
+    let marker = match own {
+        Some(id) => marker.owning(id),
+        None => marker,
+    };
+    marker.add_to("", &key, Kind::App)
+}
+
+/// The markers planted: forged (a made-up MAC, or none), or genuine and
+/// copied (naming the app it was on, or stale on the object it is planted on).
+#[derive(Clone, Copy, Debug)]
+enum Planted {
+    Forged,
+    Unauthenticated,
+    CopiedFromItsApp,
+    CopiedStale,
+}
+
 /// Objects planted with markers of the default configuration, or of one
-/// naming an existing app: the apply makes its own, says what it ignored,
+/// naming an existing app: forged ones, and genuine ones copied from where
+/// an apply wrote them. The apply makes its own, says what it ignored,
 /// and sends nothing to them (the planted connector never gets the token).
 #[test]
 fn planted_markers_are_never_adopted() {
@@ -127,19 +172,34 @@ fn planted_markers_are_never_adopted() {
         "Segment",
         "Segment",
     ];
+    let cases = [
+        (false, Planted::Forged),
+        (false, Planted::Unauthenticated),
+        (true, Planted::Forged),
+        (false, Planted::CopiedFromItsApp),
+        (false, Planted::CopiedStale),
+    ];
     each_terraform(|tf| {
-        for (given, with_mac) in [(false, true), (false, false), (true, true)] {
+        for (given, planted_marker) in cases {
             let sb = Sandbox::start(&[]);
             let given_app = given.then(|| {
                 let c1 = sb.c1();
                 block_on(async move { c1.create_app("Given", "").await.expect("app").id })
             });
+            let marker = |parts: &[&str]| match planted_marker {
+                Planted::Forged => forged(parts, true),
+                Planted::Unauthenticated => forged(parts, false),
+                Planted::CopiedFromItsApp => {
+                    copied(&sb, parts, Some("2GenuineAppOfTheMarker0000"), 0)
+                }
+                Planted::CopiedStale => copied(&sb, parts, None, 86_400),
+            };
             let (app, planted) = match &given_app {
                 Some(id) => {
                     let parts = ["conductorone_segment_integration", "given", id, "Segment"];
-                    plant(&sb, Some(id), &forged(&parts, with_mac))
+                    plant(&sb, Some(id), &marker(&parts))
                 }
-                None => plant(&sb, None, &forged(&managed, with_mac)),
+                None => plant(&sb, None, &marker(&managed)),
             };
             let mut wd = WorkDir::new(tf);
             sb.configure(&mut wd);

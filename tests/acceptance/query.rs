@@ -327,6 +327,8 @@ fn mark_pending(sb: &Sandbox, name: &str, valid: bool) -> String {
     let marker = Marker {
         fingerprint: 0x0123_4567_89ab_cdef,
         attempt: 0xfedc_ba98_7654_3210,
+        time: 0,
+        own: None,
         connector: None,
     };
     let marked = match valid {

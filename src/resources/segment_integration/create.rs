@@ -25,7 +25,9 @@ use super::{
     SEGMENT_CATALOG_ID,
 };
 use crate::cache::Reads;
-use crate::conductorone::{C1Client, C1Error, Connector, ConnectorUpdate, EnvConfig, NewConnector};
+use crate::conductorone::{
+    App, C1Client, C1Error, Connector, ConnectorUpdate, EnvConfig, NewConnector,
+};
 use crate::glue::cancellable;
 
 /// Create calls in all, when each answer is lost and nothing was made. Each
@@ -215,16 +217,14 @@ impl Where<'_> {
             look,
         )
         .await?;
-        let scan = pending::adoptable(apps, |a| &a.description, self.marker, self.key, Kind::App);
+        let scan = pending::adoptable(apps, self.marker, self.key, Kind::App);
         ignored.apps(&scan.ignored);
         let (app, origin) = match scan.found {
             Found::One(app) => {
                 diags.push(adopted("app", &app.display_name, &app.id).at(path(|m| &mut m.app_id)));
                 let marker = self.key.valid(Kind::App, &app.description);
-                let pending = PendingApp {
-                    description: app.description.clone(),
-                    marker: marker.unwrap_or_else(|| self.marker.clone()),
-                };
+                let marker = marker.unwrap_or_else(|| self.marker.clone());
+                let pending = self.owned(&app, marker, at.clone()).await?;
                 (app, AppOrigin::Adopted(pending))
             }
             Found::Several(apps) => {
@@ -233,7 +233,8 @@ impl Where<'_> {
                     .at(path(|m| &mut m.app_display_name)));
             }
             Found::Nothing => {
-                let description = self.marker.add_to(APP_DESCRIPTION, self.key, Kind::App);
+                let stamped = self.marker.stamped();
+                let description = stamped.add_to(APP_DESCRIPTION, self.key, Kind::App);
                 let app = self
                     .create_or_recover(
                         "Cannot create the ConductorOne app",
@@ -241,26 +242,48 @@ impl Where<'_> {
                         || self.c1.create_app(&name, &description),
                         || async {
                             let apps = self.c1.apps_named(&name).await?;
-                            Ok(pending::own(
-                                apps,
-                                |a| &a.description,
-                                self.marker,
-                                self.key,
-                                Kind::App,
-                            ))
+                            Ok(pending::own(apps, &stamped, self.key, Kind::App))
                         },
                     )
                     .await?;
-                let pending = PendingApp {
-                    description,
-                    marker: self.marker.clone(),
-                };
+                let pending = self.owned(&app, stamped, at.clone()).await?;
                 (app, AppOrigin::Made(pending))
             }
         };
         m.app_id = Some(app.id);
         m.app_display_name = Some(name);
         Ok(origin)
+    }
+
+    /// The app's pending state, its marker naming the app itself (written
+    /// now when it does not yet): from then on a copy of the marker on any
+    /// other object is not adopted there.
+    async fn owned(
+        &self,
+        app: &App,
+        marker: Marker,
+        at: Option<AttributePath>,
+    ) -> Result<PendingApp, Diagnostic> {
+        if marker.own.as_deref() == Some(app.id.as_str()) {
+            return Ok(PendingApp {
+                description: app.description.clone(),
+                marker,
+            });
+        }
+        let owning = marker.owning(&app.id);
+        let description = owning.add_to(&app.description, self.key, Kind::App);
+        let marked = self.c1.set_app_description(&app.id, &description);
+        c1_call(
+            self.ctx,
+            "Cannot mark the ConductorOne app as this create's",
+            at,
+            marked,
+        )
+        .await?;
+        Ok(PendingApp {
+            description,
+            marker: owning,
+        })
     }
 
     /// The connector: one left pending in the app by an interrupted create
@@ -283,7 +306,8 @@ impl Where<'_> {
             }
         }
         let name = self.planned.display_name.as_deref().unwrap_or(DEFAULT_NAME);
-        let marked = self.marker.add_to(name, self.key, Kind::Connector);
+        let stamped = self.marker.stamped();
+        let marked = stamped.add_to(name, self.key, Kind::Connector);
         let note = workspace_note(steps.token.map(|(c, _)| &c.workspace));
         let new = NewConnector {
             app_id: &app_id,
@@ -301,14 +325,7 @@ impl Where<'_> {
             || self.c1.create_connector(&new),
             || async {
                 let all = self.c1.connectors(&app_id).await?;
-                let (marker, key) = (self.marker, self.key);
-                Ok(pending::own(
-                    all,
-                    |c| &c.display_name,
-                    marker,
-                    key,
-                    Kind::Connector,
-                ))
+                Ok(pending::own(all, &stamped, self.key, Kind::Connector))
             },
         )
         .await
@@ -341,13 +358,7 @@ impl Where<'_> {
         if let Some(c) = named.and_then(|id| segment.iter().find(|c| c.id == id)) {
             return Ok(Some(c.clone()));
         }
-        let scan = pending::adoptable(
-            segment,
-            |c| &c.display_name,
-            self.marker,
-            self.key,
-            Kind::Connector,
-        );
+        let scan = pending::adoptable(segment, self.marker, self.key, Kind::Connector);
         ignored.connectors(&scan.ignored);
         match scan.found {
             Found::One(c) => Ok(Some(c)),

@@ -287,6 +287,7 @@ mod tests {
             id: format!("id-{name}"),
             display_name: name.into(),
             description: description.into(),
+            created_at: None,
             deleted_at: None,
         };
         assert!(is_other_segment_app(&app("Segment", "Created by Okta.")));

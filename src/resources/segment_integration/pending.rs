@@ -28,7 +28,7 @@ use std::sync::{LazyLock, Mutex, PoisonError};
 use aws_lc_rs::{hkdf, hmac};
 
 use super::{Model, DEFAULT_NAME};
-use crate::conductorone::Credentials;
+use crate::conductorone::{App, ConnectorOf, Credentials};
 
 const OPEN: &str = "[terraform-pending ";
 /// Bytes of the HMAC kept in a marker.
@@ -92,13 +92,15 @@ impl MarkerKey {
     fn mac(&self, kind: Kind, m: &Marker) -> Option<String> {
         let key = self.key.as_ref()?;
         let input = format!(
-            "{}\0{:016x}\0{:016x}\0{}",
+            "v2\0{}\0{:016x}\0{:016x}\0{}\0{}\0{}",
             match kind {
                 Kind::App => "app",
                 Kind::Connector => "connector",
             },
             m.fingerprint,
             m.attempt,
+            m.time,
+            m.own.as_deref().unwrap_or(""),
             m.connector.as_deref().unwrap_or("")
         );
         let tag = hmac::sign(key, input.as_bytes());
@@ -119,6 +121,84 @@ impl MarkerKey {
     }
 }
 
+/// An ID a marker can carry: letters, digits, `-` and `_` (another would not
+/// parse back, so it is not named).
+fn plain_id(id: &str) -> bool {
+    !id.is_empty()
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+fn now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// How far a server's clock may be from ours, either way: the five
+/// minutes Kerberos tolerates, far more than NTP-kept clocks differ.
+const CLOCK_SKEW_SECS: u64 = 5 * 60;
+
+/// The longest a create call runs after its marker is written: the
+/// transport's retries (`RetryPolicy::max_total`, 120 s) and its last
+/// attempt's timeout (60 s).
+const CREATE_CALL_SECS: u64 = 180;
+
+/// Whether `m` is on the object it was written for: it names `id` as its
+/// own; or, written before that object existed (a create whose answer was
+/// lost, or that a crash cut short before the marker could name it), the
+/// object was made during that create call (`created_at`, RFC 3339, within
+/// the call's time and the clocks' skew of the marker's). A marker copied to
+/// another object names the wrong one, or is stale on it.
+pub fn on_its_object(m: &Marker, id: &str, created_at: Option<&str>) -> bool {
+    if let Some(own) = &m.own {
+        return own == id;
+    }
+    let Some(created) = created_at.and_then(unix_seconds) else {
+        return false;
+    };
+    m.time > 0
+        && created + CLOCK_SKEW_SECS >= m.time
+        && created <= m.time + CREATE_CALL_SECS + CLOCK_SKEW_SECS
+}
+
+/// Seconds since the epoch of an RFC 3339 time (`2026-12-07T23:09:58.12Z`,
+/// `...+01:00`).
+fn unix_seconds(t: &str) -> Option<u64> {
+    let b = t.as_bytes();
+    let num = |r: std::ops::Range<usize>| t.get(r)?.parse::<i64>().ok();
+    if b.len() < 20 || b[4] != b'-' || b[7] != b'-' || !matches!(b[10], b'T' | b't' | b' ') {
+        return None;
+    }
+    let (y, mo, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    let (h, mi, s) = (num(11..13)?, num(14..16)?, num(17..19)?);
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || s > 60 {
+        return None;
+    }
+    let mut rest = &t[19..];
+    if let Some(frac) = rest.strip_prefix('.') {
+        let digits = frac.bytes().take_while(u8::is_ascii_digit).count();
+        rest = &frac[digits..];
+    }
+    let offset = match rest {
+        "Z" | "z" => 0,
+        _ if rest.len() == 6 && matches!(&rest[..1], "+" | "-") && &rest[3..4] == ":" => {
+            let sign = if rest.starts_with('-') { -1 } else { 1 };
+            sign * (rest[1..3].parse::<i64>().ok()? * 3600 + rest[4..6].parse::<i64>().ok()? * 60)
+        }
+        _ => return None,
+    };
+    // Days from the civil date (Howard Hinnant's algorithm).
+    let y = if mo <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (if mo > 2 { mo - 3 } else { mo + 9 }) + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    u64::try_from(days * 86_400 + h * 3600 + mi * 60 + s - offset).ok()
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -127,12 +207,15 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-/// One create attempt's marker; on an app, the connector made in it once
-/// there is one.
+/// One create attempt's marker: when it was written (unix seconds, just
+/// before the create call), the ID of the object it is on once that exists,
+/// and on an app the connector made in it once there is one.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Marker {
     pub fingerprint: u64,
     pub attempt: u64,
+    pub time: u64,
+    pub own: Option<String>,
     pub connector: Option<String>,
 }
 
@@ -151,32 +234,49 @@ impl Marker {
         Marker {
             fingerprint: fingerprint(planned),
             attempt,
+            time: now_secs(),
+            own: None,
             connector: None,
+        }
+    }
+
+    /// This marker for a create call about to be made: written now, on no
+    /// object yet.
+    pub fn stamped(&self) -> Marker {
+        Marker {
+            time: now_secs(),
+            own: None,
+            ..self.clone()
+        }
+    }
+
+    /// This marker on the object `id`, which it names from now on: copied to
+    /// any other object, it is not adopted there.
+    pub fn owning(&self, id: &str) -> Marker {
+        Marker {
+            own: plain_id(id).then(|| id.to_string()),
+            ..self.clone()
         }
     }
 
     /// This marker naming the connector `id` (a connector ID is letters and
     /// digits; another would not parse back, so it is not named).
     pub fn naming(&self, id: &str) -> Marker {
-        let plain = !id.is_empty()
-            && id
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
         Marker {
-            connector: plain.then(|| id.to_string()),
+            connector: plain_id(id).then(|| id.to_string()),
             ..self.clone()
         }
     }
 
     fn text(&self, key: &MarkerKey, kind: Kind) -> String {
-        let c = self
-            .connector
-            .as_deref()
-            .map_or(String::new(), |c| format!(" c={c}"));
+        let field =
+            |name: &str, v: Option<&str>| v.map_or(String::new(), |v| format!(" {name}={v}"));
+        let o = field("o", self.own.as_deref());
+        let c = field("c", self.connector.as_deref());
         let m = key.mac(kind, self).unwrap_or_default();
         format!(
-            "{OPEN}f={:016x} a={:016x}{c} m={m}]",
-            self.fingerprint, self.attempt
+            "{OPEN}f={:016x} a={:016x} t={}{o}{c} m={m}]",
+            self.fingerprint, self.attempt, self.time
         )
     }
 
@@ -199,13 +299,17 @@ impl Marker {
         let mut m = Marker {
             fingerprint: 0,
             attempt: 0,
+            time: 0,
+            own: None,
             connector: None,
         };
-        let (mut f, mut a, mut mac) = (None, None, None);
+        let (mut f, mut a, mut t, mut mac) = (None, None, None, None);
         for field in body.split(' ') {
             match field.split_once('=')? {
                 ("f", v) => f = Some(u64::from_str_radix(v, 16).ok()?),
                 ("a", v) => a = Some(u64::from_str_radix(v, 16).ok()?),
+                ("t", v) => t = Some(v.parse::<u64>().ok()?),
+                ("o", v) => m.own = Some(v.to_string()),
                 ("c", v) => m.connector = Some(v.to_string()),
                 ("m", v) => mac = Some(v.to_string()),
                 _ => return None,
@@ -213,6 +317,8 @@ impl Marker {
         }
         m.fingerprint = f?;
         m.attempt = a?;
+        // A marker of an earlier version (no time) parses, and never verifies.
+        m.time = t.unwrap_or(0);
         Some((m, mac))
     }
 
@@ -269,25 +375,59 @@ pub struct Scan<T> {
     pub ignored: Vec<T>,
 }
 
+/// An object a marker may be on: its description (or name) holding the
+/// marker, its ID and when it was made.
+pub trait Marked {
+    fn marked(&self) -> &str;
+    fn id(&self) -> &str;
+    fn created_at(&self) -> Option<&str>;
+}
+
+/// An app's marker is in its description.
+impl Marked for App {
+    fn marked(&self) -> &str {
+        &self.description
+    }
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn created_at(&self) -> Option<&str> {
+        self.created_at.as_deref()
+    }
+}
+
+/// A connector's marker is in its name.
+impl<C> Marked for ConnectorOf<C> {
+    fn marked(&self) -> &str {
+        &self.display_name
+    }
+    fn id(&self) -> &str {
+        &self.id
+    }
+    fn created_at(&self) -> Option<&str> {
+        self.created_at.as_deref()
+    }
+}
+
 /// Sorts `items` into the adoptable (a valid marker of this configuration,
-/// made by another process) and the ignored (a marker of this
-/// configuration that `key` did not make: forged, or of other credentials).
-pub fn adoptable<T>(
+/// made by another process, on the object it was written for) and the
+/// ignored (a marker of this configuration that `key` did not make: forged,
+/// or of other credentials; or a genuine one copied onto another object).
+pub fn adoptable<T: Marked>(
     items: Vec<T>,
-    describe: impl Fn(&T) -> &str,
     marker: &Marker,
     key: &MarkerKey,
     kind: Kind,
 ) -> Scan<T> {
     let (mut hits, mut ignored) = (Vec::new(), Vec::new());
     for x in items {
-        let Some((m, mac)) = Marker::parse(describe(&x)) else {
+        let Some((m, mac)) = Marker::parse(x.marked()) else {
             continue;
         };
         if m.fingerprint != marker.fingerprint {
             continue;
         }
-        if !key.verifies(kind, &m, mac.as_deref()) {
+        if !key.verifies(kind, &m, mac.as_deref()) || !on_its_object(&m, x.id(), x.created_at()) {
             ignored.push(x);
         } else if marker.adoptable(&m) {
             hits.push(x);
@@ -300,17 +440,11 @@ pub fn adoptable<T>(
 }
 
 /// The objects of `items` that this very attempt made.
-pub fn own<T>(
-    items: Vec<T>,
-    describe: impl Fn(&T) -> &str,
-    marker: &Marker,
-    key: &MarkerKey,
-    kind: Kind,
-) -> Found<T> {
+pub fn own<T: Marked>(items: Vec<T>, marker: &Marker, key: &MarkerKey, kind: Kind) -> Found<T> {
     let mine: Vec<T> = items
         .into_iter()
         .filter(|x| {
-            key.valid(kind, describe(x))
+            key.valid(kind, x.marked())
                 .is_some_and(|m| m.fingerprint == marker.fingerprint && m.attempt == marker.attempt)
         })
         .collect();
@@ -430,10 +564,27 @@ mod tests {
         assert_eq!(mine.valid(Kind::App, &d), None);
     }
 
+    /// An app holding `description`, made at `created` (RFC 3339).
+    fn app(description: &str, id: &str, created: &str) -> App {
+        App {
+            id: id.into(),
+            description: description.into(),
+            created_at: Some(created.into()),
+            ..App::default()
+        }
+    }
+
+    /// 2025-12-06T05:46:40Z.
+    const T: u64 = 1_765_000_000;
+    const AT_T: &str = "2025-12-06T05:46:40Z";
+
     #[test]
     fn only_other_processes_validly_pending_objects_of_the_same_configuration_are_adoptable() {
         let k = key("s1");
-        let mine = Marker::new(&planned("Segment", "Segment"));
+        let mine = Marker {
+            time: T,
+            ..Marker::new(&planned("Segment", "Segment"))
+        };
         let other = Marker {
             attempt: mine.attempt ^ 1,
             ..mine.clone()
@@ -441,7 +592,7 @@ mod tests {
         MADE_HERE.lock().unwrap().remove(&other.attempt);
         let elsewhere = Marker::new(&planned("Other", "Segment"));
         let forged = format!(
-            "[terraform-pending f={:016x} a=0000000000000001 m={}]",
+            "[terraform-pending f={:016x} a=0000000000000001 t={T} m={}]",
             mine.fingerprint,
             "ab".repeat(16)
         );
@@ -450,34 +601,106 @@ mod tests {
             mine.fingerprint
         );
         let items = vec![
-            mine.add_to("", &k, Kind::App),
-            other.add_to("", &k, Kind::App),
-            elsewhere.add_to("", &k, Kind::App),
-            other.add_to("", &key("s2"), Kind::App),
-            forged.clone(),
-            unauthenticated.clone(),
-            "not pending".to_string(),
+            app(&mine.add_to("", &k, Kind::App), "a1", AT_T),
+            app(
+                &other.add_to("", &k, Kind::App),
+                "a2",
+                "2025-12-06T05:47:10.5Z",
+            ),
+            app(&elsewhere.add_to("", &k, Kind::App), "a3", AT_T),
+            app(&other.add_to("", &key("s2"), Kind::App), "a4", AT_T),
+            app(&forged, "a5", AT_T),
+            app(&unauthenticated, "a6", AT_T),
+            app("not pending", "a7", AT_T),
         ];
-        let scan = adoptable(items.clone(), String::as_str, &mine, &k, Kind::App);
+        let scan = adoptable(items.clone(), &mine, &k, Kind::App);
         match scan.found {
-            Found::One(d) => assert_eq!(d, other.add_to("", &k, Kind::App)),
+            Found::One(a) => assert_eq!(a.id, "a2"),
             _ => panic!("exactly the other process's object"),
         }
-        assert_eq!(
-            scan.ignored,
-            vec![
-                other.add_to("", &key("s2"), Kind::App),
-                forged,
-                unauthenticated
-            ]
-        );
-        match own(items, String::as_str, &mine, &k, Kind::App) {
-            Found::One(d) => assert_eq!(d, mine.add_to("", &k, Kind::App)),
+        let ignored: Vec<&str> = scan.ignored.iter().map(|a| a.id.as_str()).collect();
+        assert_eq!(ignored, ["a4", "a5", "a6"]);
+        match own(items, &mine, &k, Kind::App) {
+            Found::One(a) => assert_eq!(a.id, "a1"),
             _ => panic!("this attempt's object"),
         }
         assert_ne!(
             fingerprint(&planned("a", "bc")),
             fingerprint(&planned("ab", "c"))
         );
+    }
+
+    /// A genuine marker copied from the object it was written for onto
+    /// another: once it names its object, on any other; before, on one made
+    /// outside the create call's time (and the clocks' skew). Neither is
+    /// adopted, and a rewritten name or time breaks the MAC.
+    #[test]
+    fn a_copied_genuine_marker_is_not_adopted() {
+        let k = key("s1");
+        let mine = Marker::new(&planned("Segment", "Segment"));
+        let theirs = Marker {
+            attempt: mine.attempt ^ 2,
+            time: T,
+            ..mine.clone()
+        };
+        MADE_HERE.lock().unwrap().remove(&theirs.attempt);
+        let named = theirs.owning("appA").add_to("", &k, Kind::App);
+        let fresh = theirs.add_to("", &k, Kind::App);
+        let adopted = |d: &str, id: &str, created: &str| {
+            matches!(
+                adoptable(vec![app(d, id, created)], &mine, &k, Kind::App).found,
+                Found::One(_)
+            )
+        };
+        assert!(
+            adopted(&named, "appA", "2026-01-01T00:00:00Z"),
+            "on its own object, at any time"
+        );
+        assert!(!adopted(&named, "appB", AT_T), "copied onto another");
+        assert!(
+            adopted(&fresh, "appA", "2025-12-06T05:49:40+00:00"),
+            "made during the create call"
+        );
+        assert!(
+            adopted(&fresh, "appA", "2025-12-06T05:42:00Z"),
+            "a server clock a little behind"
+        );
+        for stale in [
+            "2025-12-07T05:46:40Z",
+            "2025-12-06T06:00:00Z",
+            "2025-12-06T05:40:00Z",
+            "garbage",
+        ] {
+            assert!(!adopted(&fresh, "appB", stale), "made at {stale}");
+        }
+        let renamed = named.replace("o=appA", "o=appB");
+        assert!(
+            !adopted(&renamed, "appB", AT_T),
+            "the name is under the MAC"
+        );
+        let retimed = fresh.replace(&format!("t={T}"), &format!("t={}", T + 86_400));
+        assert!(
+            !adopted(&retimed, "appB", "2025-12-07T05:46:40Z"),
+            "the time is under the MAC"
+        );
+    }
+
+    #[test]
+    fn rfc3339_times() {
+        assert_eq!(unix_seconds(AT_T), Some(T));
+        assert_eq!(unix_seconds("2025-12-06T05:46:40.123456Z"), Some(T));
+        assert_eq!(unix_seconds("2025-12-06T06:46:40+01:00"), Some(T));
+        assert_eq!(unix_seconds("2025-12-06T04:46:40-01:00"), Some(T));
+        assert_eq!(unix_seconds("1970-01-01T00:00:00Z"), Some(0));
+        assert_eq!(unix_seconds("2000-02-29T00:00:00Z"), Some(951_782_400));
+        for bad in [
+            "",
+            "2025-12-06",
+            "2025-13-06T05:46:40Z",
+            "2025-12-06T05:46:40",
+            "x025-12-06T05:46:40Z",
+        ] {
+            assert_eq!(unix_seconds(bad), None, "{bad}");
+        }
     }
 }
