@@ -25,10 +25,9 @@ fmt-check:
 	$(CARGO) fmt --all -- --check
 
 ## Every test: unit, property, fuzz (a few seconds) and acceptance (real Terraform, each version),
-## then the other platforms' builds (Windows and macOS compile, the Linux binary static).
+## and beside them the other platforms' builds (Windows and macOS compile, the Linux binary static).
 test: tools fmt-check deny
-	TF_ACC_REQUIRE=$(TF_ACC_REQUIRE) $(CARGO) test --locked --workspace
-	bash scripts/cross-check.sh
+	TF_ACC_REQUIRE=$(TF_ACC_REQUIRE) CARGO_CMD=$(CARGO) bash scripts/test.sh
 
 ## The provider and the sandbox compile for Windows and macOS; the Linux build is static and starts in an empty root.
 cross-check:

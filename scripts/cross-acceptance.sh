@@ -16,6 +16,7 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
+. scripts/cross-env.sh
 platforms=${PLATFORMS:-all}
 [ "$platforms" = all ] && platforms="linux_amd64 linux_arm64 linux_arm windows_amd64"
 platforms=${platforms//,/ }
@@ -50,7 +51,7 @@ case " $platforms " in
     if ! [ -f "$WINEPREFIX/drive_c/windows/system32/bcryptprimitives.dll" ]; then
       mkdir -p "$WINEPREFIX"
       wineboot --init >/dev/null 2>&1 || true
-      "$root/.tools/zig/bin/zig" cc -target x86_64-windows-gnu -shared -O2 \
+      "$zig_tools/bin/zig" cc -target x86_64-windows-gnu -shared -O2 \
         -o "$WINEPREFIX/drive_c/windows/system32/bcryptprimitives.dll" scripts/wine/bcryptprimitives.c -lbcrypt
     fi ;;
 esac

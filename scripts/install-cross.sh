@@ -6,13 +6,13 @@
 #           library's source, so that `-Zbuild-std` builds std for any target
 #           (rustup here has only x86_64-unknown-linux-gnu's std)
 #   PyPI:   ziglang, cargo-zigbuild             C compiler and linker for every
-#           target (musl, mingw-w64, macOS headers), into .tools/zig/
+#           target (musl, mingw-w64, macOS headers), into a cache folder
+#           outside the clone (scripts/cross-env.sh)
 #   --run:  also qemu-user-static and wine64 (Debian), to run the foreign
 #           binaries (scripts/cross-acceptance.sh)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
-zig_version=0.17.0
-zigbuild_version=0.24.0
+. "$root/scripts/cross-env.sh"
 
 need_apt=()
 dpkg -s rustc-web cargo-web rust-web-src >/dev/null 2>&1 || need_apt+=(rustc-web cargo-web rust-web-src)
@@ -29,7 +29,7 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 fi
 [ -d /usr/lib/rustlib/src/rust/library ] || { echo "install-cross: rust-web-src gave no library source" >&2; exit 1; }
 
-dest="$root/.tools/zig"
+dest="$zig_tools"
 if ! [ -x "$dest/lib/ziglang/zig" ] || ! "$dest/lib/ziglang/zig" version | grep -qx "$zig_version" \
    || ! "$dest/lib/bin/cargo-zigbuild" --version 2>/dev/null | grep -q " $zigbuild_version\$"; then
   rm -rf "$dest"

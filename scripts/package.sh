@@ -80,7 +80,7 @@ cross_build() {
     -p "$name" --bin "$name" -p conductorone-sandbox --bin conductorone-sandbox >&2
   local out_dir=$profile
   [ "$profile" = dev ] && out_dir=debug
-  dir="${CROSS_TARGET_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/terraform-provider-conductorone/cross}/$target/$out_dir"
+  dir="$(. scripts/cross-env.sh && echo "$CROSS_TARGET_DIR")/$target/$out_dir"
   case "$platform" in windows_*) exe=.exe ;; esac
   case "$platform" in
     linux_*) bash scripts/check-static.sh "$dir/$name" "$dir/conductorone-sandbox" >&2 ;;
