@@ -2,7 +2,7 @@
 # What .ci/run checks on every run so that no platform breaks unseen: the
 # provider and the sandbox compile for Windows and both macOS targets (a
 # Unix-only call outside crates/tfplugin/src/platform fails here), and the
-# Linux build is static and starts in an empty root. Installs the cross
+# provider's Linux build is static and starts in an empty root. Installs the cross
 # toolchain first (scripts/install-cross.sh). Builds go to the cache folder
 # of scripts/cross-env.sh (later runs on the same machine reuse them).
 set -euo pipefail
@@ -30,12 +30,13 @@ for target in "${checked[@]}"; do
 done
 step "${checked[*]} compile"
 bash scripts/cross.sh check "$(IFS=,; echo "${checked[*]}")" "${bins[@]}" "${overrides[@]}"
-# The static check needs a linked binary, not an optimized or debuggable one.
+# The static check needs the provider linked, not debuggable (the build
+# scripts and macros compiled above are reused: same profile). The
+# sandbox's Linux builds are checked when they are packaged (package.sh).
 step "x86_64-unknown-linux-musl build (static)"
-CARGO_PROFILE_DEV_DEBUG=0 bash scripts/cross.sh build x86_64-unknown-linux-musl "${bins[@]}" \
-  --config 'profile.dev.package."*".opt-level=0'
+CARGO_PROFILE_DEV_DEBUG=0 bash scripts/cross.sh build x86_64-unknown-linux-musl \
+  -p terraform-provider-conductorone --bin terraform-provider-conductorone
 dir="$CROSS_TARGET_DIR/x86_64-unknown-linux-musl/debug"
-bash scripts/check-static.sh "$dir/terraform-provider-conductorone" "$dir/conductorone-sandbox"
+bash scripts/check-static.sh "$dir/terraform-provider-conductorone"
 bash scripts/empty-root.sh provider "$dir/terraform-provider-conductorone"
-bash scripts/empty-root.sh sandbox "$dir/conductorone-sandbox"
 step "passed"
